@@ -1,0 +1,203 @@
+"""Choose which findings to apply, splice them into the text, and write the cleaned corpus with its manifest."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cleaner import __version__
+from cleaner.corpus import Options, atomic_write, render
+from cleaner.model import Applicability, Decision, Finding, Verdict, sha256_text
+from cleaner.scan import ScanResult
+from cleaner.text import snippet
+
+
+@dataclass
+class Spliced:
+    text: str
+    applied: list[Finding]
+    skipped: list[tuple[Finding, Finding]]  # (skipped finding, the applied one it overlapped)
+
+
+def splice(text: str, fixes: list[Finding]) -> Spliced:
+    """Apply fixes in offset order in one pass; a fix overlapping one already applied is skipped.
+
+    Two insertions at the same offset overlap; an insertion at the end of a replaced span does not.
+    """
+    ordered = sorted(fixes, key=lambda f: (f.start, -(f.end - f.start), f.code, f.replacement))
+    out: list[str] = []
+    applied: list[Finding] = []
+    skipped: list[tuple[Finding, Finding]] = []
+    pos = 0
+    last: Finding | None = None
+    for fix in ordered:
+        if text[fix.start : fix.end] != fix.original:
+            raise ValueError(f"{fix.doc}: finding {fix.id} ({fix.code}) does not match the text at {fix.start}")
+        if last is not None and (
+            fix.start < pos or (fix.start == last.start and fix.start == fix.end == last.end)
+        ):
+            skipped.append((fix, last))
+            continue
+        out.append(text[pos : fix.start])
+        out.append(fix.replacement)
+        pos = fix.end
+        applied.append(fix)
+        last = fix
+    out.append(text[pos:])
+    return Spliced("".join(out), applied, skipped)
+
+
+@dataclass
+class Choice:
+    """Which findings of a document go in, and why the others stay out."""
+
+    fixes: list[Finding] = field(default_factory=list)
+    rejected: int = 0
+    stale: int = 0
+    pending: int = 0  # neither decided nor chosen by --auto/--unsafe
+
+
+def choose(
+    findings: list[Finding],
+    decisions: dict[str, Decision],
+    doc_sha256: str,
+    *,
+    auto: bool,
+    unsafe: bool,
+    stale_ids: set[str] | None = None,
+) -> Choice:
+    """Accepted findings always; with auto the safe ones nobody rejected; with unsafe the unsafe ones too.
+
+    A decision made on another version of the document (sha256 differs) is stale: never applied, and
+    the finding is not applied automatically either, so a reviewer's word is never overruled.
+    """
+    choice = Choice()
+    for f in findings:
+        d = decisions.get(f.id)
+        if d is not None:
+            if d.doc_sha256 != doc_sha256:
+                choice.stale += 1
+                if stale_ids is not None:
+                    stale_ids.add(f.id)
+                continue
+            if d.verdict is Verdict.REJECTED:
+                choice.rejected += 1
+                continue
+            choice.fixes.append(replace(f, replacement=d.replacement) if d.replacement is not None else f)
+            continue
+        if (auto and f.applicability is Applicability.SAFE) or (
+            unsafe and f.applicability is Applicability.UNSAFE
+        ):
+            choice.fixes.append(f)
+        else:
+            choice.pending += 1
+    return choice
+
+
+@dataclass
+class Summary:
+    documents: int = 0
+    files: int = 0
+    changed: int = 0
+    applied: Counter = field(default_factory=Counter)
+    skipped: int = 0
+    rejected: int = 0
+    stale: int = 0
+    pending: int = 0
+
+
+def apply_corpus(
+    results,
+    out_dir: Path,
+    decisions: dict[str, Decision],
+    options: Options,
+    *,
+    auto: bool,
+    unsafe: bool,
+    inputs: list[str],
+    rules_version: str,
+) -> Summary:
+    """Write every scanned file, cleaned, under out_dir; then changes.txt; then manifest.json (last)."""
+    summary = Summary()
+    manifest_docs: list[dict] = []
+    log: list[str] = []
+    for result in results:
+        result: ScanResult
+        loaded = result.loaded
+        if loaded.skipped:
+            continue
+        cleaned: dict[str, str] = {}
+        for document in loaded.documents:
+            findings = result.findings.get(document.doc, [])
+            choice = choose(findings, decisions, document.sha256, auto=auto, unsafe=unsafe)
+            spliced = splice(document.text, choice.fixes)
+            cleaned[document.doc] = spliced.text
+            counts = Counter(f.code for f in spliced.applied)
+            summary.documents += 1
+            summary.applied.update(counts)
+            summary.skipped += len(spliced.skipped)
+            summary.rejected += choice.rejected
+            summary.stale += choice.stale
+            summary.pending += choice.pending
+            if spliced.text != document.text:
+                summary.changed += 1
+            manifest_docs.append(
+                {
+                    "doc": document.doc,
+                    "source": loaded.source.display,
+                    "output": loaded.source.rel,
+                    "sha256_in": document.sha256,
+                    "sha256_out": sha256_text(spliced.text),
+                    "applied": dict(sorted(counts.items())),
+                    "skipped_overlaps": len(spliced.skipped),
+                    "rejected": choice.rejected,
+                    "stale": choice.stale,
+                    "pending": choice.pending,
+                }
+            )
+            log.extend(_change_log(document.doc, spliced))
+        atomic_write(out_dir / loaded.source.rel, render(loaded, cleaned, options))
+        summary.files += 1
+    atomic_write(out_dir / "changes.txt", "".join(log) or "no changes\n")
+    manifest = {
+        "tool": f"cleaner {__version__}",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "inputs": inputs,
+        "rules_version": rules_version,
+        "mode": {"auto": auto, "unsafe": unsafe},
+        "totals": {
+            "documents": summary.documents,
+            "changed": summary.changed,
+            "applied": dict(sorted(summary.applied.items())),
+            "skipped_overlaps": summary.skipped,
+            "rejected": summary.rejected,
+            "stale": summary.stale,
+            "pending": summary.pending,
+        },
+        "documents": manifest_docs,
+    }
+    atomic_write(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+    return summary
+
+
+def _change_log(doc: str, spliced: Spliced) -> list[str]:
+    """A human-readable account of one document's edits."""
+    if not spliced.applied and not spliced.skipped:
+        return []
+    lines = [f"== {doc}\n"]
+    for f in spliced.applied:
+        where = f"{f.line}:{f.col}"
+        if f.replacement == "":
+            what = f'removed "{snippet(f.original, 70)}"'
+        elif f.original == "":
+            what = f'inserted "{snippet(f.replacement, 70)}"'
+        else:
+            what = f'replaced "{snippet(f.original, 40)}" with "{snippet(f.replacement, 40)}"'
+        lines.append(f"  {where:>8}  {f.code} {f.name}: {what}\n")
+    for f, other in spliced.skipped:
+        lines.append(f"  {f.line}:{f.col}  {f.code} {f.name}: skipped, overlaps {other.code} at {other.line}:{other.col}\n")
+    lines.append("\n")
+    return lines

@@ -1,0 +1,257 @@
+"""The `cleaner` command: scan, apply, rules (and review, names); the TUI is imported only by `review`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from cleaner import __version__
+from cleaner.corpus import CorpusError, Options, check_output_dir, discover
+from cleaner.decisions import DecisionStore, StoreError
+from cleaner.rules import PREFIXES, RuleError, RuleSet, load_rules
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+DEFAULT_CORPUS = "corpus"
+DEFAULT_OUT = "reviewed"
+
+
+class UserError(Exception):
+    """Bad usage or input: one line on stderr, exit 2."""
+
+
+def err(message: str) -> None:
+    print(f"cleaner: {message}", file=sys.stderr)
+
+
+def codes(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+# ---------------------------------------------------------------- shared options
+
+
+def add_corpus_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH", help=f"files or folders to read (default: {DEFAULT_CORPUS}/)")
+    p.add_argument("--rules", metavar="DIR", help="rule packs folder (default: ./rules if present, else the built-in packs)")
+    p.add_argument("--select", type=codes, metavar="CODES", help="only these rule codes or prefixes, comma-separated (BP,UN001)")
+    p.add_argument("--ignore", type=codes, metavar="CODES", help="skip these rule codes or prefixes, comma-separated")
+    p.add_argument("--text-key", default="text", metavar="KEY", help="JSONL field holding the text (default: text)")
+    p.add_argument("--id-key", default="id", metavar="KEY", help="JSONL field holding the record id (default: id)")
+    p.add_argument("--source-key", default="source", metavar="KEY", help="JSONL field naming the site/source (default: source)")
+
+
+def corpus_options(args) -> Options:
+    return Options(text_key=args.text_key, id_key=args.id_key, source_key=args.source_key)
+
+
+def input_paths(args) -> list[str]:
+    return args.paths or [DEFAULT_CORPUS]
+
+
+def ruleset_of(args) -> RuleSet:
+    return load_rules(args.rules) if args.rules else load_rules()
+
+
+def make_scanner(args, ruleset: RuleSet):
+    from cleaner.scan import Scanner
+
+    return Scanner(ruleset, select=args.select, ignore=args.ignore)
+
+
+def report_problems(problems: list[str]) -> int:
+    for p in problems:
+        err(p)
+    return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
+# ---------------------------------------------------------------- verbs
+
+
+def cmd_scan(args) -> int:
+    from cleaner.report import display_doc, format_text
+
+    ruleset = ruleset_of(args)
+    files = discover(input_paths(args))
+    scanner = make_scanner(args, ruleset)
+    problems: list[str] = []
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    total = 0
+    try:
+        for result in scanner.scan_files(files, corpus_options(args), problems):
+            for f in result.all_findings():
+                total += 1
+                if args.format == "jsonl":
+                    out.write(f.to_json() + "\n")
+                else:
+                    out.write(format_text(f, display_doc(result.loaded.source, f.doc)) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if not args.quiet:
+        print(f"{total} finding{'s' if total != 1 else ''} in {len(files)} file{'s' if len(files) != 1 else ''}", file=sys.stderr)
+    status = report_problems(problems)
+    if status:
+        return status
+    return EXIT_FINDINGS if args.check and total else EXIT_OK
+
+
+def cmd_apply(args) -> int:
+    from cleaner.apply import apply_corpus
+
+    inputs = input_paths(args)
+    ruleset = ruleset_of(args)
+    files = discover(inputs)
+    out_dir = Path(args.out)
+    check_output_dir(out_dir, inputs)
+    db = Path(args.db) if args.db else out_dir / "decisions.sqlite"
+    with DecisionStore(db, create=False) as store:
+        decisions = store.all()
+    scanner = make_scanner(args, ruleset)
+    problems: list[str] = []
+    summary = apply_corpus(
+        scanner.scan_files(files, corpus_options(args), problems),
+        out_dir,
+        decisions,
+        corpus_options(args),
+        auto=args.auto,
+        unsafe=args.unsafe,
+        inputs=inputs,
+        rules_version=ruleset.version,
+    )
+    applied = sum(summary.applied.values())
+    by_code = ", ".join(f"{c} {n}" for c, n in sorted(summary.applied.items()))
+    mode = "accepted" + (" + safe" if args.auto else "") + (" + unsafe" if args.unsafe else "")
+    print(f"cleaned {summary.documents} documents in {summary.files} files into {out_dir}/ ({mode} fixes)")
+    print(f"  applied {applied} fixes in {summary.changed} documents" + (f": {by_code}" if by_code else ""))
+    if summary.pending:
+        print(f"  left {summary.pending} findings for review (cleaner review, or apply --unsafe)")
+    if summary.skipped:
+        print(f"  skipped {summary.skipped} fixes that overlap one applied (see changes.txt)")
+    if summary.rejected:
+        print(f"  kept out {summary.rejected} rejected findings")
+    if summary.stale:
+        print(f"  ignored {summary.stale} stale decisions (the document changed since)")
+    print(f"  log: {out_dir / 'changes.txt'}   manifest: {out_dir / 'manifest.json'}")
+    return report_problems(problems)
+
+
+def cmd_rules_list(args) -> int:
+    ruleset = ruleset_of(args)
+    for rule in sorted(ruleset.rules, key=lambda r: r.code):
+        state = "" if rule.enabled else " (off by default)"
+        print(f"{rule.code}  {rule.name:<32} {str(rule.applicability):<7} {rule.message}{state}")
+    return EXIT_OK
+
+
+def cmd_rules_show(args) -> int:
+    ruleset = ruleset_of(args)
+    rule = ruleset.by_code.get(args.code.upper()) or next((r for r in ruleset.rules if r.name == args.code), None)
+    if rule is None:
+        raise UserError(f"no rule {args.code!r} (see `cleaner rules list`)")
+    print(f"{rule.code} {rule.name}  [{PREFIXES[rule.prefix]}, kind {rule.kind}]")
+    print(f"  message:       {rule.message}")
+    print(f"  fix:           {rule.fix or ('delete' if rule.kind != 'substitution' else 'replace')}")
+    print(f"  applicability: {rule.applicability}" + ("" if rule.enabled else " (off by default; --select it)"))
+    if rule.first_lines or rule.last_lines:
+        print(f"  position:      " + ", ".join(
+            x for x in (rule.first_lines and f"first {rule.first_lines} lines", rule.last_lines and f"last {rule.last_lines} lines") if x))
+    for key, value in rule.params.items():
+        print(f"  {key + ':':<15}{json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}")
+    print(f"  defined at:    {rule.origin}")
+    if rule.why:
+        print("\n" + "\n".join("  " + line for line in rule.why.splitlines()))
+    for label, examples in (("flags", rule.examples_bad), ("leaves alone", rule.examples_good)):
+        if examples:
+            print(f"\n  {label}:")
+            for e in examples:
+                print(f"    {e!r}")
+    return EXIT_OK
+
+
+def cmd_rules_check(args) -> int:
+    from cleaner.lint import lint
+
+    folder = args.dir or args.rules
+    ruleset = load_rules(folder) if folder else load_rules()
+    problems = lint(ruleset)
+    for p in problems:
+        print(p)
+    where = ruleset.folder
+    if problems:
+        print(f"{len(problems)} problem(s) in {where}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"{len(ruleset.rules)} rules in {where}: all examples behave", file=sys.stderr)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cleaner",
+        description="Find and fix boilerplate, broken unicode, typography and name spellings in news corpora.",
+        epilog="Typical run: `cleaner scan` to see what it finds, `cleaner review` to decide, "
+        "`cleaner apply --auto` to write the cleaned corpus into reviewed/.",
+    )
+    parser.add_argument("--version", action="version", version=f"cleaner {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("scan", help="list what the rules find (one finding a line, or JSONL)")
+    add_corpus_args(p)
+    p.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default: text)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write findings here instead of stdout")
+    p.add_argument("--check", action="store_true", help="exit 1 when anything is found (for CI gates)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary or progress on stderr")
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("apply", help="write the cleaned corpus (accepted fixes; --auto adds the safe ones)")
+    add_corpus_args(p)
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT}/)")
+    p.add_argument("--auto", action="store_true", help="also apply every safe fix nobody rejected")
+    p.add_argument("--unsafe", action="store_true", help="also apply the unsafe fixes nobody rejected")
+    p.add_argument("--db", metavar="FILE", help="decision store (default: OUT/decisions.sqlite)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("rules", help="list, explain or lint the rules")
+    rsub = p.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
+    q = rsub.add_parser("list", help="every rule: code, name, applicability, message")
+    q.add_argument("--rules", metavar="DIR")
+    q.set_defaults(func=cmd_rules_list)
+    q = rsub.add_parser("show", help="what a rule catches, why, examples, applicability")
+    q.add_argument("code", metavar="CODE")
+    q.add_argument("--rules", metavar="DIR")
+    q.set_defaults(func=cmd_rules_show)
+    q = rsub.add_parser("check", help="lint a rules folder (exit 1 on problems, 2 when it does not load)")
+    q.add_argument("dir", nargs="?", metavar="DIR")
+    q.add_argument("--rules", metavar="DIR")
+    q.set_defaults(func=cmd_rules_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    handler: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return handler(args)
+    except RuleError as exc:
+        for problem in exc.problems:
+            err(problem)
+        return EXIT_BAD_INPUT
+    except (CorpusError, StoreError, UserError) as exc:
+        err(str(exc))
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        err("interrupted")
+        return 130

@@ -1,0 +1,51 @@
+"""The base class every pass derives from, and the immutable Settings they read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from cleaner.model import Document, Finding
+from cleaner.rules import Rule, RuleSet
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Options that change what passes find (everything else lives in the rule packs).
+
+    style: house-style profile for the names pass ("ap" by default; "reuters", "bbc", or one
+        defined in a pack's `styles`). Turn to another if your publication spells Zelenskiy.
+    """
+
+    style: str = "ap"
+
+
+class Pass:
+    """A scan step: built once from its rules, then asked for the findings of one document at a time.
+
+    Corpus-wide passes also implement observe() (per-document statistics, run first over the whole
+    corpus) and merge()/prepare() (combine them; associative), and scan() then reads the merged state.
+    """
+
+    kinds: ClassVar[frozenset[str]] = frozenset()
+    always_run: ClassVar[bool] = False
+    corpus_wide: ClassVar[bool] = False
+
+    def __init__(self, rules: list[Rule], ruleset: RuleSet, settings: Settings):
+        self.rules = rules
+        self.ruleset = ruleset
+        self.settings = settings
+
+    def scan(self, doc: Document) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    # corpus-wide passes only
+    def observe(self, doc: Document) -> Any:
+        return None
+
+    def merge(self, a: Any, b: Any) -> Any:
+        return None
+
+    def prepare(self, stats: Any) -> None:
+        return None

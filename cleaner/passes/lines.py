@@ -1,0 +1,141 @@
+"""Whole-line rules: exact lines, line patterns, blocks from a marker to the end, title affixes, line shapes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from cleaner.model import Document, Finding
+from cleaner.passes.base import Pass, Settings
+from cleaner.rules import Rule, RuleSet
+from cleaner.text import Line, deletion_end, split_lines, word_count
+
+SPACES = re.compile(r"\s+")
+DEFAULT_MAX_LENGTH = 200
+
+
+def normalize_line(line: str) -> str:
+    """The key exact-line rules compare: case-folded, inner runs of white space folded to one."""
+    return SPACES.sub(" ", line.strip()).casefold()
+
+
+class LinePass(Pass):
+    kinds = frozenset(
+        {"exact-line", "line-pattern", "block-from-marker", "title-prefix", "title-suffix", "line-shape"}
+    )
+
+    def __init__(self, rules: list[Rule], ruleset: RuleSet, settings: Settings):
+        super().__init__(rules, ruleset, settings)
+        self.exact: dict[str, list[Rule]] = {}
+        for rule in rules:
+            if rule.kind == "exact-line":
+                for line in rule.params["lines"]:
+                    self.exact.setdefault(normalize_line(line), []).append(rule)
+        self.patterns = [(r, r.regex()) for r in rules if r.kind == "line-pattern"]
+        self.max_length = max(
+            (r.params.get("max_length", DEFAULT_MAX_LENGTH) for r, _ in self.patterns), default=0
+        )
+        # one alternation as a cheap pre-filter: most lines match no pattern at all
+        self.any_pattern = (
+            re.compile("|".join(f"(?:{p.pattern})" for _, p in self.patterns), re.IGNORECASE)
+            if self.patterns
+            else None
+        )
+        self.markers = [(r, r.regex()) for r in rules if r.kind == "block-from-marker"]
+        self.prefixes = [(r, r.regex()) for r in rules if r.kind == "title-prefix"]
+        self.suffixes = [(r, r.regex()) for r in rules if r.kind == "title-suffix"]
+        self.shapes = [r for r in rules if r.kind == "line-shape"]
+
+    def scan(self, doc: Document) -> Iterable[Finding]:
+        text = doc.text
+        lines = split_lines(text)
+        content = [i for i, line in enumerate(lines) if not line.blank]
+        if not content:
+            return []
+        rank = {i: n for n, i in enumerate(content)}  # index among non-blank lines
+        total = len(content)
+
+        def in_range(rule: Rule, i: int) -> bool:
+            n = rank[i]
+            if rule.first_lines is not None and n >= rule.first_lines:
+                return False
+            if rule.last_lines is not None and n < total - rule.last_lines:
+                return False
+            return True
+
+        def delete(rule: Rule, i: int, **kw) -> Finding:
+            return rule.finding(doc, lines[i].start, deletion_end(lines, i, len(text)), "", **kw)
+
+        findings: list[Finding] = []
+        block_start = self._block(doc, lines, content, in_range, findings)
+        for i in content:
+            if block_start is not None and lines[i].start >= block_start:
+                break
+            line = lines[i]
+            key = normalize_line(line.content)
+            for rule in self.exact.get(key, ()):
+                if in_range(rule, i):
+                    findings.append(delete(rule, i))
+            stripped = line.stripped
+            if self.any_pattern and len(stripped) <= self.max_length and self.any_pattern.fullmatch(stripped):
+                for rule, regex in self.patterns:
+                    limit = rule.params.get("max_length", DEFAULT_MAX_LENGTH)
+                    if len(stripped) <= limit and in_range(rule, i) and regex.fullmatch(stripped):
+                        findings.append(delete(rule, i))
+        findings.extend(self._title(doc, lines[content[0]], in_range, content[0]))
+        for rule in self.shapes:
+            findings.extend(self._shape(rule, doc, lines, content, rank, in_range, block_start))
+        return findings
+
+    def _block(self, doc, lines: list[Line], content: list[int], in_range, findings) -> int | None:
+        """The earliest marker line of any block rule; everything from it to the end is one finding."""
+        for i in content:
+            stripped = lines[i].stripped
+            if len(stripped) > DEFAULT_MAX_LENGTH:
+                continue
+            for rule, regex in self.markers:
+                before = lines[i].start / max(len(doc.text), 1)
+                if before < rule.params.get("min_position", 0.5):
+                    continue
+                if in_range(rule, i) and regex.fullmatch(stripped):
+                    start = lines[i].start
+                    findings.append(rule.finding(doc, start, len(doc.text), ""))
+                    return start
+        return None
+
+    def _title(self, doc: Document, title: Line, in_range, index: int) -> Iterable[Finding]:
+        for rule, regex in self.prefixes:
+            m = regex.match(title.content)
+            if m and m.end() > 0 and title.content[m.end() :].strip() and in_range(rule, index):
+                yield rule.finding(doc, title.start, title.start + m.end(), "")
+        for rule, regex in self.suffixes:
+            body = title.content.rstrip()
+            for m in regex.finditer(body):
+                if m.end() == len(body) and m.start() > 0 and body[: m.start()].strip() and in_range(rule, index):
+                    yield rule.finding(doc, title.start + m.start(), title.start + len(title.content), "")
+                    break
+
+    def _shape(self, rule: Rule, doc, lines, content, rank, in_range, block_start) -> Iterable[Finding]:
+        p = rule.params
+        ending = re.compile(f"(?:{p.get('ends_without', r'[.!?]')})\\s*$")
+        min_words, max_words = p.get("min_words", 1), p.get("max_words", 10_000)
+        skip_first, between_body = p.get("skip_first", True), p.get("between_body", True)
+        neighbor_words = p.get("neighbor_min_words", 8)
+        for n, i in enumerate(content):
+            line = lines[i]
+            if (skip_first and n == 0) or (block_start is not None and line.start >= block_start):
+                continue
+            if not in_range(rule, i) or ending.search(line.content):
+                continue
+            words = word_count(line.content)
+            if not min_words <= words <= max_words:
+                continue
+            if between_body:
+                if n == 0 or n == len(content) - 1:
+                    continue
+                before, after = lines[content[n - 1]], lines[content[n + 1]]
+                if not all(
+                    ending.search(x.content) and word_count(x.content) >= neighbor_words for x in (before, after)
+                ):
+                    continue
+            yield rule.finding(doc, line.start, deletion_end(lines, i, len(doc.text)), "")

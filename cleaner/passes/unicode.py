@@ -1,0 +1,132 @@
+"""Broken unicode, repaired by ftfy: one finding per repair, with its exact span; clean lines skip ftfy."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+import ftfy
+
+from cleaner.model import Document, Finding
+from cleaner.passes.base import Pass, Settings
+from cleaner.rules import Rule, RuleSet
+
+# ftfy options a rule can stand for; "normalization" maps to NFC, "input_encoding" to our own decoder.
+FTFY_OPTIONS = (
+    "unescape_html",
+    "remove_terminal_escapes",
+    "fix_encoding",
+    "fix_c1_controls",
+    "fix_latin_ligatures",
+    "fix_character_width",
+    "uncurl_quotes",
+    "fix_line_breaks",
+    "fix_surrogates",
+    "remove_control_chars",
+    "normalization",
+)
+FIXERS = FTFY_OPTIONS + ("input_encoding",)
+
+# A segment made only of these characters is left unchanged by every ftfy fixer, so it skips ftfy:
+# printable ASCII but '&' (HTML entities), tab and newline, and the typographic punctuation news
+# text is full of. Anything else (accents, other scripts, controls, Â/Ã and friends) goes to ftfy.
+SAFE_CHARS = "\t\n\x20-\x25\x27-\x7e\u2010-\u2026"
+QUOTES = "\u2018-\u201f"  # what uncurl_quotes changes: taken out of SAFE_CHARS when that fixer is on
+NEEDS_FTFY = re.compile(f"[^{SAFE_CHARS}]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def needs_ftfy(segment: str, pattern: re.Pattern[str] = NEEDS_FTFY) -> bool:
+    """False when no enabled ftfy fixer can change the segment (so it may skip ftfy)."""
+    return pattern.search(segment) is not None
+
+
+def needs_ftfy_pattern(uncurl_quotes: bool) -> re.Pattern[str]:
+    if not uncurl_quotes:
+        return NEEDS_FTFY
+    return re.compile("[^\t\n\x20-\x25\x27-\x7e\u2010-\u2017\u2020-\u2026]")
+
+
+class UnicodePass(Pass):
+    kinds = frozenset({"ftfy"})
+
+    def __init__(self, rules: list[Rule], ruleset: RuleSet, settings: Settings):
+        super().__init__(rules, ruleset, settings)
+        self.by_fixer = {r.params["fixer"]: r for r in rules}
+        unknown = set(self.by_fixer) - set(FIXERS)
+        if unknown:
+            raise ValueError(f"unknown ftfy fixer(s) {sorted(unknown)}; allowed: {', '.join(FIXERS)}")
+        options = {name: name in self.by_fixer for name in FTFY_OPTIONS}
+        options["normalization"] = "NFC" if "normalization" in self.by_fixer else None
+        options["unescape_html"] = "auto" if "unescape_html" in self.by_fixer else False
+        self.config = ftfy.TextFixerConfig(**options, explain=True)
+        self.needs = needs_ftfy_pattern(options["uncurl_quotes"])
+        self.active = any(name in self.by_fixer for name in FTFY_OPTIONS)
+
+    def scan(self, doc: Document) -> Iterable[Finding]:
+        findings: list[Finding] = []
+        encoding_rule = self.by_fixer.get("input_encoding")
+        if encoding_rule is not None and doc.encoding != "utf-8":
+            findings.append(
+                encoding_rule.finding(
+                    doc, 0, 0, "", message=f"{encoding_rule.message} (decoded as {doc.encoding})"
+                )
+            )
+        if self.active:
+            findings.extend(self._repairs(doc))
+        return findings
+
+    def _repairs(self, doc: Document) -> Iterable[Finding]:
+        """Walk the text in ftfy.fix_text's own segments so the result is exactly what it would give."""
+        text, config = doc.text, self.config
+        pos = 0
+        while pos < len(text):
+            brk = text.find("\n", pos) + 1 or len(text)
+            if brk - pos > config.max_decode_length:
+                brk = pos + config.max_decode_length
+            segment = text[pos:brk]
+            if config.unescape_html == "auto" and "<" in segment:
+                config = config._replace(unescape_html=False)
+            if needs_ftfy(segment, self.needs):
+                fixed, steps = ftfy.fix_and_explain(segment, config)
+                if fixed != segment:
+                    yield from self._diff(doc, pos, segment, fixed, steps or [])
+            pos = brk
+
+    def _diff(self, doc: Document, offset: int, segment: str, fixed: str, steps) -> Iterable[Finding]:
+        used = _fixers_of(steps)
+        matcher = difflib.SequenceMatcher(None, segment, fixed, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                continue
+            rule = self._rule_for(segment[i1:i2], used)
+            yield rule.finding(doc, offset + i1, offset + i2, fixed[j1:j2])
+
+    def _rule_for(self, original: str, used: list[str]) -> Rule:
+        if len(used) > 1:
+            if "&" in original and "unescape_html" in used:
+                used = ["unescape_html"]
+            elif CONTROL.search(original):
+                used = [u for u in used if u in ("remove_control_chars", "fix_c1_controls")] or used
+            elif "fix_encoding" in used:
+                used = ["fix_encoding"]
+        for name in used:
+            if name in self.by_fixer:
+                return self.by_fixer[name]
+        return next(r for n, r in self.by_fixer.items() if n != "input_encoding")
+
+
+def _fixers_of(steps) -> list[str]:
+    names: list[str] = []
+    for step in steps:
+        action, parameter = step.action, step.parameter
+        if action in ("encode", "decode", "transcode"):
+            name = "fix_encoding"
+        elif action == "normalize":
+            name = "normalization"
+        else:
+            name = parameter if parameter in FIXERS else "fix_encoding"  # restore_byte_a0 and kin
+        if name not in names:
+            names.append(name)
+    return names

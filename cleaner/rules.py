@@ -1,0 +1,394 @@
+"""Load and validate YAML rule packs; the code -> rule registry every pass and the CLI read."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cleaner import __version__
+from cleaner.model import Applicability, Document, Finding
+
+CODE_RE = re.compile(r"^(BP|UN|TY|NM|TR)\d{3}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PREFIXES = {
+    "BP": "boilerplate",
+    "UN": "unicode",
+    "TY": "typography",
+    "NM": "names",
+    "TR": "translation and terminology",
+}
+
+COMMON_KEYS = {
+    "code": "rule code: prefix + 3 digits (BP, UN, TY, NM, TR); never reused",
+    "name": "kebab-case name, unique",
+    "kind": "what the rule matches (see KINDS)",
+    "message": "what is wrong, shown with every finding",
+    "fix": "what the fix does, e.g. 'delete line'",
+    "applicability": "safe | unsafe | display",
+    "confidence": "0..1, how sure a finding is (default 1.0)",
+    "why": "longer explanation printed by `cleaner rules show`",
+    "examples": "{bad: [...], good: [...]}: texts that must / must not trigger the rule",
+    "enabled": "false turns the rule off by default (--select turns it on)",
+    "first_lines": "only in the first N non-blank lines",
+    "last_lines": "only in the last N non-blank lines",
+}
+
+# kind -> {key: meaning}; the closed vocabulary of rule kinds and their own keys.
+KINDS: dict[str, dict[str, str]] = {
+    "exact-line": {
+        "lines": "list of lines; a line matches when equal ignoring case and surrounding/inner runs of spaces",
+    },
+    "line-pattern": {
+        "pattern": "regex that must match the whole line (stripped)",
+        "ignore_case": "default true",
+        "max_length": "longer lines are never matched (default 200)",
+    },
+    "block-from-marker": {
+        "pattern": "regex matching a whole marker line; that line and everything after it is removed",
+        "ignore_case": "default true",
+        "min_position": "fraction of the text (by characters) that must come before the marker; default 0.5",
+    },
+    "title-prefix": {
+        "pattern": "regex; the part of the first non-blank line it matches at the start is removed",
+        "ignore_case": "default true",
+    },
+    "title-suffix": {
+        "pattern": "regex; the part of the first non-blank line it matches at the end is removed",
+        "ignore_case": "default true",
+    },
+    "substitution": {
+        "pattern": "regex searched over the whole text",
+        "replacement": "template with \\1 / \\g<name> groups",
+        "transform": "upper | lower: applied to the replacement (for display-only case fixes)",
+        "ignore_case": "default false",
+        "exceptions": "regexes; a match that any of them also matches around it is left alone",
+    },
+    "line-shape": {
+        "min_words": "a line with fewer words is not matched",
+        "max_words": "a line with more words is not matched",
+        "ends_without": "regex for a line ending that excludes the line (e.g. terminal punctuation)",
+        "skip_first": "leave the first non-blank line (the title) alone; default true",
+        "between_body": "only lines with a sentence-like paragraph before and after; default true",
+        "neighbor_min_words": "how many words those paragraphs need at least; default 8",
+    },
+    "ftfy": {
+        "fixer": "the ftfy option this rule reports (fix_encoding, unescape_html, ...)",
+    },
+}
+
+TOP_LEVEL_KEYS = {
+    "pack": "the pack's name",
+    "description": "what the pack is for",
+    "notice": "licence or provenance notice of data the pack was seeded from",
+    "rules": "the list of rules",
+    "entities": "name/term dictionary (names pass)",
+    "styles": "house-style profiles (names pass)",
+}
+
+
+class RuleError(Exception):
+    """Rule packs that cannot be used; each entry of `problems` is one 'file:line: ...' line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A SafeLoader that remembers the line of every mapping as key '__line__'."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def strip_lines(value: Any) -> Any:
+    """Drop the '__line__' bookkeeping from a loaded structure."""
+    if isinstance(value, dict):
+        return {k: strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [strip_lines(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    kind: str
+    message: str
+    applicability: Applicability
+    fix: str = ""
+    confidence: float = 1.0
+    why: str = ""
+    enabled: bool = True
+    first_lines: int | None = None
+    last_lines: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    examples_bad: tuple[str, ...] = ()
+    examples_good: tuple[str, ...] = ()
+    origin: str = ""  # "file:line"
+
+    @property
+    def prefix(self) -> str:
+        return self.code[:2]
+
+    def regex(self, key: str = "pattern", ignore_case_default: bool = True) -> re.Pattern[str]:
+        flags = re.IGNORECASE if self.params.get("ignore_case", ignore_case_default) else 0
+        return re.compile(self.params[key], flags | re.MULTILINE)
+
+    def finding(
+        self,
+        doc: Document,
+        start: int,
+        end: int,
+        replacement: str,
+        *,
+        confidence: float | None = None,
+        message: str | None = None,
+        applicability: Applicability | None = None,
+    ) -> Finding:
+        return Finding(
+            doc=doc.doc,
+            code=self.code,
+            name=self.name,
+            start=start,
+            end=end,
+            original=doc.text[start:end],
+            replacement=replacement,
+            applicability=self.applicability if applicability is None else applicability,
+            message=self.message if message is None else message,
+            fix=self.fix,
+            confidence=self.confidence if confidence is None else confidence,
+        )
+
+
+@dataclass
+class RuleSet:
+    """Every rule of the loaded packs, by code, plus the packs' other sections (entities, styles)."""
+
+    rules: list[Rule]
+    sections: dict[str, list[tuple[str, Any]]]  # section -> [(file, loaded value with __line__)]
+    version: str  # changes whenever a pack's text or the program changes (cache key)
+    folder: Path | None = None
+
+    @property
+    def by_code(self) -> dict[str, Rule]:
+        return {r.code: r for r in self.rules}
+
+    def active(self, select: list[str] | None = None, ignore: list[str] | None = None) -> list[Rule]:
+        """Rules that run: enabled ones (or those --select names, enabled or not) minus --ignore."""
+        chosen = []
+        for rule in self.rules:
+            if select:
+                if not _matches(rule, select):
+                    continue
+                # an explicitly named code turns a disabled rule on; a prefix keeps the defaults
+                if not rule.enabled and rule.code not in select and rule.name not in select:
+                    continue
+            elif not rule.enabled:
+                continue
+            if ignore and _matches(rule, ignore):
+                continue
+            chosen.append(rule)
+        return chosen
+
+
+def _matches(rule: Rule, selectors: list[str]) -> bool:
+    return any(rule.code.startswith(s) or rule.name == s for s in selectors)
+
+
+def default_rules_dir() -> Path:
+    """./rules when it exists, else the packs installed with the package."""
+    local = Path("rules")
+    if local.is_dir() and any(local.glob("*.yaml")):
+        return local
+    return installed_rules_dir()
+
+
+def installed_rules_dir() -> Path:
+    return Path(str(resources.files("cleaner._rules")))
+
+
+def load_rules(folder: Path | str | None = None) -> RuleSet:
+    """Load every *.yaml pack in `folder` (sorted); raise RuleError naming file, line and rule."""
+    folder = Path(folder) if folder is not None else default_rules_dir()
+    if not folder.is_dir():
+        raise RuleError([f"{folder}: no such rules folder"])
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not files:
+        raise RuleError([f"{folder}: no *.yaml rule packs in it"])
+    problems: list[str] = []
+    rules: list[Rule] = []
+    sections: dict[str, list[tuple[str, Any]]] = {}
+    digest = hashlib.sha256(__version__.encode())
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
+        rules.extend(_load_pack(path, text, problems, sections))
+    _check_unique(rules, problems)
+    if problems:
+        raise RuleError(problems)
+    return RuleSet(rules, sections, digest.hexdigest()[:16], folder)
+
+
+def _load_pack(path: Path, text: str, problems: list[str], sections: dict) -> list[Rule]:
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        problems.append(f"{path}{line}: malformed YAML ({getattr(exc, 'problem', None) or exc})")
+        return []
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        problems.append(f"{path}:1: a rule pack is a mapping with keys {', '.join(TOP_LEVEL_KEYS)}")
+        return []
+    unknown = [k for k in data if k != "__line__" and k not in TOP_LEVEL_KEYS]
+    for key in unknown:
+        problems.append(f"{path}:1: unknown top-level key '{key}' (allowed: {', '.join(TOP_LEVEL_KEYS)})")
+    for key in TOP_LEVEL_KEYS:
+        if key in ("rules", "pack", "description", "notice") or key not in data:
+            continue
+        sections.setdefault(key, []).append((str(path), data[key]))
+    raw_rules = data.get("rules") or []
+    if not isinstance(raw_rules, list):
+        problems.append(f"{path}:{data['__line__']}: 'rules' must be a list")
+        return []
+    rules = []
+    for raw in raw_rules:
+        rule = _parse_rule(path, raw, problems)
+        if rule is not None:
+            rules.append(rule)
+    return rules
+
+
+def _parse_rule(path: Path, raw: Any, problems: list[str]) -> Rule | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{path}: each rule is a mapping, got {raw!r}")
+        return None
+    line = raw.get("__line__", 0)
+    label = raw.get("code") or raw.get("name") or "?"
+    where = f"{path}:{line}: rule {label}"
+    before = len(problems)
+
+    def bad(msg: str) -> None:
+        problems.append(f"{where}: {msg}")
+
+    code, kind = raw.get("code"), raw.get("kind")
+    if not isinstance(code, str) or not CODE_RE.match(code):
+        bad(f"code {code!r} must be a prefix ({', '.join(PREFIXES)}) and three digits, e.g. BP012")
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        bad(f"name {name!r} must be kebab-case, e.g. source-link")
+    if kind not in KINDS:
+        bad(f"unknown kind {kind!r} (allowed: {', '.join(KINDS)})")
+        return None
+    allowed = set(COMMON_KEYS) | set(KINDS[kind])
+    for key in raw:
+        if key != "__line__" and key not in allowed:
+            bad(f"unknown key '{key}' (allowed for kind {kind}: {', '.join(sorted(allowed))})")
+    if not isinstance(raw.get("message"), str) or not raw.get("message"):
+        bad("'message' is required")
+    try:
+        applicability = Applicability.parse(str(raw.get("applicability", "")))
+    except KeyError:
+        bad(f"applicability {raw.get('applicability')!r} must be safe, unsafe or display")
+        applicability = Applicability.DISPLAY
+    confidence = raw.get("confidence", 1.0)
+    if not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+        bad(f"confidence {confidence!r} must be a number from 0 to 1")
+        confidence = 1.0
+    for key in ("first_lines", "last_lines"):
+        value = raw.get(key)
+        if value is not None and (not isinstance(value, int) or value < 1):
+            bad(f"{key} must be a positive whole number")
+    params = {k: strip_lines(v) for k, v in raw.items() if k in KINDS[kind]}
+    _check_params(kind, params, bad)
+    examples = strip_lines(raw.get("examples") or {})
+    if not isinstance(examples, dict) or set(examples) - {"bad", "good"}:
+        bad("examples must be {bad: [...], good: [...]}")
+        examples = {}
+    if len(problems) > before:
+        return None
+    return Rule(
+        code=code,
+        name=name,
+        kind=kind,
+        message=raw["message"],
+        applicability=applicability,
+        fix=str(raw.get("fix", "")),
+        confidence=float(confidence),
+        why=str(raw.get("why", "")).strip(),
+        enabled=bool(raw.get("enabled", True)),
+        first_lines=raw.get("first_lines"),
+        last_lines=raw.get("last_lines"),
+        params=params,
+        examples_bad=tuple(examples.get("bad") or ()),
+        examples_good=tuple(examples.get("good") or ()),
+        origin=f"{path}:{line}",
+    )
+
+
+REQUIRED = {
+    "exact-line": ("lines",),
+    "line-pattern": ("pattern",),
+    "block-from-marker": ("pattern",),
+    "title-prefix": ("pattern",),
+    "title-suffix": ("pattern",),
+    "substitution": ("pattern", "replacement"),
+    "line-shape": (),
+    "ftfy": ("fixer",),
+}
+
+
+def _check_params(kind: str, params: dict, bad) -> None:
+    for key in REQUIRED[kind]:
+        if key not in params:
+            bad(f"kind {kind} needs '{key}'")
+    for key in ("pattern", "ends_without"):
+        if key in params:
+            try:
+                re.compile(params[key])
+            except (re.error, TypeError) as exc:
+                bad(f"{key} does not compile: {exc}")
+    for pattern in params.get("exceptions", []) or []:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as exc:
+            bad(f"exception {pattern!r} does not compile: {exc}")
+    if "lines" in params and (
+        not isinstance(params["lines"], list) or not all(isinstance(x, str) for x in params["lines"])
+    ):
+        bad("'lines' must be a list of strings")
+    if params.get("transform") not in (None, "upper", "lower"):
+        bad("transform must be upper or lower")
+
+
+def _check_unique(rules: list[Rule], problems: list[str]) -> None:
+    seen_codes: dict[str, Rule] = {}
+    seen_names: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.code in seen_codes:
+            problems.append(
+                f"{rule.origin}: rule {rule.code}: duplicate code (also at {seen_codes[rule.code].origin})"
+            )
+        if rule.name in seen_names:
+            problems.append(
+                f"{rule.origin}: rule {rule.code}: duplicate name '{rule.name}' "
+                f"(also at {seen_names[rule.name].origin})"
+            )
+        seen_codes.setdefault(rule.code, rule)
+        seen_names.setdefault(rule.name, rule)

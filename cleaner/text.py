@@ -1,0 +1,73 @@
+"""Small text helpers shared by passes: line spans, line/column lookup, word counts."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+WORD_RE = re.compile(r"\w+(?:[’'-]\w+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    number: int  # 1-based
+    start: int  # offset of the first character
+    end: int  # offset just past the content (before the line break)
+    next: int  # offset of the next line (after the line break)
+    content: str  # without the line break
+
+    @property
+    def stripped(self) -> str:
+        return self.content.strip()
+
+    @property
+    def blank(self) -> bool:
+        return not self.content.strip()
+
+
+def split_lines(text: str) -> list[Line]:
+    """Every line of text with its offsets; a final line without a break is included."""
+    lines: list[Line] = []
+    pos = 0
+    number = 1
+    length = len(text)
+    while pos < length:
+        nl = text.find("\n", pos)
+        if nl == -1:
+            lines.append(Line(number, pos, length, length, text[pos:]))
+            break
+        end = nl - 1 if nl > pos and text[nl - 1] == "\r" else nl
+        lines.append(Line(number, pos, end, nl + 1, text[pos:end]))
+        pos = nl + 1
+        number += 1
+    return lines
+
+
+def deletion_end(lines: list[Line], index: int, text_length: int) -> int:
+    """Where deleting line `index` should stop: after its break and any blank lines that follow."""
+    for following in lines[index + 1 :]:
+        if not following.blank:
+            return following.start
+    return text_length
+
+
+class LineIndex:
+    """Map offsets to 1-based (line, column) quickly."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
+
+
+def word_count(text: str) -> int:
+    return len(WORD_RE.findall(text))
+
+
+def snippet(text: str, limit: int = 60) -> str:
+    """A one-line preview for messages: line breaks shown as ⏎, long text cut with …"""
+    flat = text.replace("\r", "").replace("\n", "⏎")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,1 @@
+"""The default rule packs (YAML); installed as the package `cleaner._rules`."""

@@ -67,12 +67,22 @@ class Scanner:
 
 
 def locate(doc: Document, findings: list[Finding]) -> list[Finding]:
-    """Fill in line/column (of the first non-newline character of the span) and sort by position."""
+    """Fill in line/column (of the first non-newline character of the span) and sort by position.
+
+    When several rules propose the very same edit, only the most trusted one is kept
+    (highest applicability, then confidence, then lowest code), so a reviewer decides once.
+    """
     if not findings:
         return findings
+    best: dict[tuple[int, int, str], Finding] = {}
+    for f in findings:
+        key = (f.start, f.end, f.replacement)
+        kept = best.get(key)
+        if kept is None or (-f.applicability, -f.confidence, f.code) < (-kept.applicability, -kept.confidence, kept.code):
+            best[key] = f
     index = LineIndex(doc.text)
     placed = []
-    for f in findings:
+    for f in best.values():
         lead = len(f.original) - len(f.original.lstrip("\r\n"))
         line, col = index.position(min(f.start + lead, max(f.end - 1, f.start)) if f.original else f.start)
         placed.append(replace(f, line=line, col=col))

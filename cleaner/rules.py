@@ -80,6 +80,11 @@ KINDS: dict[str, dict[str, str]] = {
     "ftfy": {
         "fixer": "the ftfy option this rule reports (fix_encoding, unescape_html, ...)",
     },
+    # names pass (cleaner/passes/names.py): the spellings come from the packs' `entities`
+    "name-alias": {},
+    "name-fuzzy": {"min_score": "0..100 rapidfuzz score a misspelling needs (default 85)"},
+    "name-consistency": {"min_score": "0..100 score two spellings in one article need (default 88)"},
+    "pronoun-gender": {},
 }
 
 TOP_LEVEL_KEYS = {
@@ -351,6 +356,10 @@ REQUIRED = {
     "substitution": ("pattern", "replacement"),
     "line-shape": (),
     "ftfy": ("fixer",),
+    "name-alias": (),
+    "name-fuzzy": (),
+    "name-consistency": (),
+    "pronoun-gender": (),
 }
 
 

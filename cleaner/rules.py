@@ -239,7 +239,12 @@ def load_rules(folder: Path | str | None = None) -> RuleSet:
     sections: dict[str, list[tuple[str, Any]]] = {}
     digest = hashlib.sha256(__version__.encode())
     for path in files:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else exc.strerror
+            problems.append(f"{path}: cannot read the pack ({reason})")
+            continue
         digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
         rules.extend(_load_pack(path, text, problems, sections))
     _check_unique(rules, problems)
@@ -273,11 +278,25 @@ def _load_pack(path: Path, text: str, problems: list[str], sections: dict) -> li
         problems.append(f"{path}:{data['__line__']}: 'rules' must be a list")
         return []
     rules = []
-    for raw in raw_rules:
+    item_lines = _item_lines(text) if not all(isinstance(raw, dict) for raw in raw_rules) else []
+    for k, raw in enumerate(raw_rules):
+        if not isinstance(raw, dict):
+            line = item_lines[k] if k < len(item_lines) else data["__line__"]
+            problems.append(f"{path}:{line}: rule {k + 1} of the pack is not a mapping (code, name, kind, ...): {raw!r}")
+            continue
         rule = _parse_rule(path, raw, problems)
         if rule is not None:
             rules.append(rule)
     return rules
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line of each entry of the pack's `rules` list (read again as YAML nodes, for messages)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    for key, value in getattr(root, "value", []):
+        if getattr(key, "value", None) == "rules" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
 
 
 def _parse_rule(path: Path, raw: Any, problems: list[str]) -> Rule | None:
@@ -326,6 +345,12 @@ def _parse_rule(path: Path, raw: Any, problems: list[str]) -> Rule | None:
     if not isinstance(examples, dict) or set(examples) - {"bad", "good"}:
         bad("examples must be {bad: [...], good: [...]}")
         examples = {}
+    for key in ("bad", "good"):
+        value = examples.get(key)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(x, str) for x in value)):
+            bad(f"examples: {key} must be a list of strings")
+    if not isinstance(raw.get("enabled", True), bool):
+        bad(f"enabled {raw.get('enabled')!r} must be true or false")
     if len(problems) > before:
         return None
     return Rule(
@@ -373,7 +398,7 @@ def _check_params(kind: str, params: dict, bad) -> None:
                 re.compile(params[key])
             except (re.error, TypeError) as exc:
                 bad(f"{key} does not compile: {exc}")
-    for pattern in params.get("exceptions", []) or []:
+    for pattern in params.get("exceptions") if isinstance(params.get("exceptions"), list) else []:
         try:
             re.compile(pattern)
         except (re.error, TypeError) as exc:
@@ -384,6 +409,42 @@ def _check_params(kind: str, params: dict, bad) -> None:
         bad("'lines' must be a list of strings")
     if params.get("transform") not in (None, "upper", "lower"):
         bad("transform must be upper or lower")
+    exceptions = params.get("exceptions")
+    if exceptions is not None and (not isinstance(exceptions, list) or not all(isinstance(x, str) for x in exceptions)):
+        bad("exceptions must be a list of regexes")
+    if kind == "ftfy" and "fixer" in params:
+        from cleaner.passes.unicode import FIXERS  # late: the passes import this module
+
+        if params["fixer"] not in FIXERS:
+            bad(f"fixer {params['fixer']!r} is not an ftfy fixer (allowed: {', '.join(FIXERS)})")
+    if kind in PARAM_TYPES_KINDS:
+        for key, value in params.items():
+            expected = PARAM_TYPES.get(key)
+            if expected is not None and not _is_type(value, expected):
+                bad(f"{key} {value!r} must be {PARAM_TYPE_NAMES[expected]}")
+
+
+# the value types of the line, substitution and ftfy kinds' keys (other passes check their own)
+PARAM_TYPES_KINDS = ("exact-line", "line-pattern", "block-from-marker", "title-prefix", "title-suffix",
+                     "substitution", "line-shape", "ftfy")
+PARAM_TYPES = {
+    "pattern": str, "replacement": str, "ends_without": str, "fixer": str,
+    "ignore_case": bool, "skip_first": bool, "between_body": bool,
+    "max_length": int, "min_words": int, "max_words": int, "neighbor_min_words": int,
+    "min_position": float,
+}
+PARAM_TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number >= 0",
+                    float: "a number from 0 to 1"}
+
+
+def _is_type(value: Any, expected: type) -> bool:
+    if expected is bool or expected is str:
+        return isinstance(value, expected)
+    if isinstance(value, bool):
+        return False
+    if expected is int:
+        return isinstance(value, int) and value >= 0
+    return isinstance(value, (int, float)) and 0 <= value <= 1
 
 
 def _check_unique(rules: list[Rule], problems: list[str]) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import html
 import re
 from collections.abc import Iterable
 
 import ftfy
+import ftfy.fixes
 
 from cleaner.model import Document, Finding
 from cleaner.passes.base import Pass, Settings
@@ -30,10 +32,14 @@ FIXERS = FTFY_OPTIONS + ("input_encoding",)
 
 # A segment made only of these characters is left unchanged by every ftfy fixer, so it skips ftfy:
 # printable ASCII but '&' (HTML entities), tab and newline, and the typographic punctuation news
-# text is full of. Anything else (accents, other scripts, controls, Â/Ã and friends) goes to ftfy.
-SAFE_CHARS = "\t\n\x20-\x25\x27-\x7e\u2010-\u2026"
-QUOTES = "\u2018-\u201f"  # what uncurl_quotes changes: taken out of SAFE_CHARS when that fixer is on
+# text is full of: dashes and quotes (U+2010-U+201F) and the ellipsis. Anything else (accents, other
+# scripts, controls, Â/Ã and friends) goes to ftfy. Not † ‡ • ‣ ․ ‥ (U+2020-U+2025): in MacRoman
+# "‡" or "“" is a UTF-8 lead byte and "†" or "•" a continuation byte, so "‡††" is mojibake ftfy
+# decodes (to "ࠠ"); without them no safe character is a continuation byte in an encoding where
+# another is a lead byte, so no mojibake can be made of safe characters alone.
+SAFE_CHARS = "\t\n\x20-\x25\x27-\x7e\u2010-\u201f\u2026"
 NEEDS_FTFY = re.compile(f"[^{SAFE_CHARS}]")
+ENTITY = re.compile(r"&#?[0-9A-Za-z]{1,24};")  # ftfy.chardata.HTML_ENTITY_RE
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -45,7 +51,7 @@ def needs_ftfy(segment: str, pattern: re.Pattern[str] = NEEDS_FTFY) -> bool:
 def needs_ftfy_pattern(uncurl_quotes: bool) -> re.Pattern[str]:
     if not uncurl_quotes:
         return NEEDS_FTFY
-    return re.compile("[^\t\n\x20-\x25\x27-\x7e\u2010-\u2017\u2020-\u2026]")
+    return re.compile("[^\t\n\x20-\x25\x27-\x7e\u2010-\u2017\u2026]")  # quotes go to ftfy
 
 
 class UnicodePass(Pass):
@@ -96,16 +102,17 @@ class UnicodePass(Pass):
 
     def _diff(self, doc: Document, offset: int, segment: str, fixed: str, steps) -> Iterable[Finding]:
         used = _fixers_of(steps)
-        matcher = difflib.SequenceMatcher(None, segment, fixed, autojunk=False)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op == "equal":
-                continue
+        for i1, i2, j1, j2 in _edits(segment, fixed):
             rule = self._rule_for(segment[i1:i2], used)
             yield rule.finding(doc, offset + i1, offset + i2, fixed[j1:j2])
 
     def _rule_for(self, original: str, used: list[str]) -> Rule:
         if len(used) > 1:
-            if "&" in original and "unescape_html" in used:
+            # the fixers that change this piece on their own, when that narrows it down
+            alone = [u for u in used if u in ALONE and ALONE[u](original) != original]
+            if len(alone) == 1:
+                used = alone
+            elif "&" in original and "unescape_html" in used:
                 used = ["unescape_html"]
             elif CONTROL.search(original):
                 used = [u for u in used if u in ("remove_control_chars", "fix_c1_controls")] or used
@@ -115,6 +122,55 @@ class UnicodePass(Pass):
             if name in self.by_fixer:
                 return self.by_fixer[name]
         return next(r for n, r in self.by_fixer.items() if n != "input_encoding")
+
+
+# fixers whose effect on a piece of text can be checked on that piece alone
+ALONE = {
+    "uncurl_quotes": ftfy.fixes.uncurl_quotes,
+    "fix_character_width": ftfy.fixes.fix_character_width,
+    "fix_latin_ligatures": ftfy.fixes.fix_latin_ligatures,
+    "fix_line_breaks": ftfy.fixes.fix_line_breaks,
+    "remove_terminal_escapes": ftfy.fixes.remove_terminal_escapes,
+    "remove_control_chars": ftfy.fixes.remove_control_chars,
+    "fix_c1_controls": ftfy.fixes.fix_c1_controls,
+    "fix_surrogates": ftfy.fixes.fix_surrogates,
+    "unescape_html": ftfy.fixes.unescape_html,
+}
+
+
+def _edits(segment: str, fixed: str) -> list[tuple[int, int, int, int]]:
+    """The differing stretches (i1, i2, j1, j2) of segment and fixed, each one repair.
+
+    An HTML entity is compared as one token, so "&amp;" -> "&" is one edit (a character diff would
+    keep the '&' and delete "amp;", or match the 't' of "&eacute;" with a later 't'), and adjacent
+    entities that each decode to their part of the replacement are separate edits.
+    """
+    if "&" not in segment:
+        matcher = difflib.SequenceMatcher(None, segment, fixed, autojunk=False)
+        return [(i1, i2, j1, j2) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+    tokens: list[str] = []
+    pos = 0
+    for m in ENTITY.finditer(segment):
+        tokens.extend(segment[pos : m.start()])
+        tokens.append(m.group())
+        pos = m.end()
+    tokens.extend(segment[pos:])
+    offsets = [0]
+    for t in tokens:
+        offsets.append(offsets[-1] + len(t))
+    matcher = difflib.SequenceMatcher(None, tokens, list(fixed), autojunk=False)
+    edits = []
+    for op, t1, t2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        parts = [html.unescape(t) if len(t) > 1 else None for t in tokens[t1:t2]]
+        if len(parts) > 1 and None not in parts and "".join(parts) == fixed[j1:j2]:
+            for k, part in enumerate(parts):  # one edit per entity
+                edits.append((offsets[t1 + k], offsets[t1 + k + 1], j1, j1 + len(part)))
+                j1 += len(part)
+            continue
+        edits.append((offsets[t1], offsets[t2], j1, j2))
+    return edits
 
 
 def _fixers_of(steps) -> list[str]:

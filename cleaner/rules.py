@@ -94,7 +94,10 @@ TOP_LEVEL_KEYS = {
     "rules": "the list of rules",
     "entities": "name/term dictionary (names pass)",
     "styles": "house-style profiles (names pass)",
+    "ignore": "findings a reviewer rejected for good: [{code, original, replacement, doc (optional)}]",
 }
+
+IGNORE_KEYS = ("code", "original", "replacement", "doc")
 
 
 class RuleError(Exception):
@@ -269,6 +272,8 @@ def _load_pack(path: Path, text: str, problems: list[str], sections: dict) -> li
     unknown = [k for k in data if k != "__line__" and k not in TOP_LEVEL_KEYS]
     for key in unknown:
         problems.append(f"{path}:1: unknown top-level key '{key}' (allowed: {', '.join(TOP_LEVEL_KEYS)})")
+    if "ignore" in data:
+        _check_ignore(path, data["ignore"], problems)
     for key in TOP_LEVEL_KEYS:
         if key in ("rules", "pack", "description", "notice") or key not in data:
             continue
@@ -297,6 +302,29 @@ def _item_lines(text: str) -> list[int]:
         if getattr(key, "value", None) == "rules" and isinstance(value, yaml.SequenceNode):
             return [item.start_mark.line + 1 for item in value.value]
     return []
+
+
+def _check_ignore(path: Path, entries: Any, problems: list[str]) -> None:
+    if not isinstance(entries, list):
+        problems.append(f"{path}:1: 'ignore' must be a list of {{code, original, replacement, doc}}")
+        return
+    for entry in entries:
+        line = entry.get("__line__", 0) if isinstance(entry, dict) else 0
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in IGNORE_KEYS[:3]):
+            problems.append(f"{path}:{line}: ignore entry needs string code, original and replacement")
+            continue
+        for key in entry:
+            if key != "__line__" and key not in IGNORE_KEYS:
+                problems.append(f"{path}:{line}: ignore entry: unknown key '{key}' (allowed: {', '.join(IGNORE_KEYS)})")
+
+
+def ignored_changes(ruleset: RuleSet) -> dict[tuple[str, str, str], set[str | None]]:
+    """(code, original, replacement) -> documents where it is ignored (None: everywhere)."""
+    ignored: dict[tuple[str, str, str], set[str | None]] = {}
+    for _file, entries in ruleset.sections.get("ignore", []):
+        for e in entries or []:
+            ignored.setdefault((e["code"], e["original"], e["replacement"]), set()).add(e.get("doc"))
+    return ignored
 
 
 def _parse_rule(path: Path, raw: Any, problems: list[str]) -> Rule | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from cleaner.corpus import Loaded, Options, SourceFile, iter_loaded
 from cleaner.model import Document, Finding
 from cleaner.passes import Pass, Settings, build_passes
-from cleaner.rules import RuleSet
+from cleaner.rules import RuleSet, ignored_changes
 from cleaner.text import LineIndex
 
 
@@ -37,12 +37,19 @@ class Scanner:
         self.ruleset = ruleset
         self.rules = ruleset.active(select, ignore)
         self.passes: list[Pass] = build_passes(ruleset, self.rules, settings)
+        self.ignored = ignored_changes(ruleset)  # findings reviewers rejected for good (`ignore:` in a pack)
 
     def scan_document(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
         for p in self.passes:
             found.extend(p.scan(doc))
+        if self.ignored:
+            found = [f for f in found if not self._is_ignored(f)]
         return locate(doc, found)
+
+    def _is_ignored(self, f: Finding) -> bool:
+        docs = self.ignored.get((f.code, f.original, f.replacement))
+        return docs is not None and (None in docs or f.doc in docs)
 
     def scan_files(self, files: list[SourceFile], options: Options, problems: list[str]) -> Iterator[ScanResult]:
         corpus_passes = [p for p in self.passes if p.corpus_wide]

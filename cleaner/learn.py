@@ -1,0 +1,133 @@
+"""Turn review verdicts into rules: promote an accepted boilerplate line to an exact-line rule, ignore a rejected finding.
+
+Both write `learned.yaml` in the rules folder, a rule pack the user owns and may edit; the file is
+checked by loading the whole folder again, and restored when the result would not load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from cleaner.corpus import atomic_write
+from cleaner.model import Finding
+from cleaner.passes.lines import normalize_line
+from cleaner.rules import RuleError, installed_rules_dir, load_rules
+
+LEARNED_FILE = "learned.yaml"
+LEARNED_NAME = "learned-boilerplate-line"
+MAX_LINE = 200
+
+
+class LearnError(Exception):
+    """The verdict cannot be learned (wrong kind of finding, no writable rules folder); says why."""
+
+
+def learned_path(rules_dir: Path | None) -> Path:
+    """<rules folder>/learned.yaml; never inside the packs installed with the package."""
+    folder = Path(rules_dir) if rules_dir is not None else None
+    if folder is None or folder.resolve() == installed_rules_dir().resolve():
+        raise LearnError("the rules in use are the built-in ones; pass --rules DIR with a folder of your own")
+    return folder / LEARNED_FILE
+
+
+def promotable_line(f: Finding) -> str:
+    """The line a boilerplate finding deleted, or LearnError saying why it cannot become a rule."""
+    if not f.code.startswith("BP"):
+        raise LearnError(f"{f.code}: only boilerplate line deletions can be promoted for now")
+    line = f.original.strip()
+    if f.replacement != "" or not line or "\n" in line:
+        raise LearnError(f"{f.code}: only the deletion of one whole line can become an exact-line rule")
+    if len(line) > MAX_LINE:
+        raise LearnError(f"{f.code}: the line is longer than {MAX_LINE} characters")
+    return line
+
+
+def promote(f: Finding, rules_dir: Path | None) -> str:
+    """Add the line f deleted to the learned exact-line rule; return what was written."""
+    path = learned_path(rules_dir)
+    line = promotable_line(f)
+    ruleset = load_rules(path.parent)
+    key = normalize_line(line)
+    for rule in ruleset.rules:
+        if rule.kind == "exact-line" and rule.code != _learned_code(ruleset) and rule.enabled:
+            if key in {normalize_line(x) for x in rule.params.get("lines", [])}:
+                raise LearnError(f"{rule.code} {rule.name} already deletes {line!r} wherever it is")
+    data = _read(path)
+    rules = data.setdefault("rules", [])
+    rule = next((r for r in rules if isinstance(r, dict) and r.get("name") == LEARNED_NAME), None)
+    if rule is None:
+        rule = {
+            "code": _free_code(ruleset),
+            "name": LEARNED_NAME,
+            "kind": "exact-line",
+            "lines": [],
+            "message": "boilerplate line a reviewer promoted to a rule",
+            "fix": "delete line",
+            "applicability": "safe",
+            "why": "Lines accepted as boilerplate in `cleaner review` and promoted with `+`.",
+            "examples": {"bad": []},
+        }
+        rules.append(rule)
+    if key in {normalize_line(x) for x in rule["lines"]}:
+        raise LearnError(f"{rule['code']} already has the line {line!r}")
+    rule["lines"].append(line)
+    rule.setdefault("examples", {}).setdefault("bad", []).append(line)
+    _write(path, data)
+    return f"{path}: {rule['code']} {LEARNED_NAME} += {line!r}"
+
+
+def ignore(f: Finding, rules_dir: Path | None, *, everywhere: bool = False) -> str:
+    """Add f to the pack's ignore list (for its document only unless everywhere); return what was written."""
+    path = learned_path(rules_dir)
+    data = _read(path)
+    entry = {"code": f.code, "original": f.original, "replacement": f.replacement}
+    if not everywhere:
+        entry["doc"] = f.doc
+    entries = data.setdefault("ignore", [])
+    if entry in entries:
+        raise LearnError(f"{path}: already ignored")
+    entries.append(entry)
+    _write(path, data)
+    where = "everywhere" if everywhere else f"in {f.doc}"
+    return f"{path}: ignore {f.code} {f.original.strip()[:40]!r} -> {f.replacement!r} {where}"
+
+
+def _learned_code(ruleset) -> str | None:
+    return next((r.code for r in ruleset.rules if r.name == LEARNED_NAME), None)
+
+
+def _free_code(ruleset) -> str:
+    used = {r.code for r in ruleset.rules}
+    return next(f"BP{n:03d}" for n in range(900, 1000) if f"BP{n:03d}" not in used)
+
+
+def _read(path: Path) -> dict:
+    if not path.exists():
+        return {
+            "pack": "learned",
+            "description": "Rules and ignores learned in `cleaner review` (+ promotes a line, - ignores a "
+            "finding). Yours to edit; an ignore entry without `doc` applies everywhere.",
+        }
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise LearnError(f"{path}: not valid YAML ({exc}); fix it by hand first") from None
+    if not isinstance(data, dict):
+        raise LearnError(f"{path}: not a rule pack (a mapping); fix it by hand first")
+    return data
+
+
+def _write(path: Path, data: dict) -> None:
+    """Write the pack, then load the whole folder; put the old text back if it no longer loads."""
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    atomic_write(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    try:
+        load_rules(path.parent)
+    except RuleError as exc:
+        if old is None:
+            path.unlink()
+        else:
+            atomic_write(path, old)
+        raise LearnError(f"{path}: not written, it would not load: {exc.problems[0]}") from None

@@ -287,10 +287,17 @@ def build_aliases(dictionary: Dictionary, style: str) -> dict[str, Alias]:
             for f in sorted(firsts):
                 for s in sorted(surnames):
                     add(f"{f} {s}", entity, target)
-            add(last, entity, last)  # the surname alone: a mention, for context and pronouns
+            for form in forms:  # the surname alone, as any style writes it (Zelenskiy -> Zelenskyy)
+                if " " in form and form in entity.canonical.values() or form in _style_forms(entity, dictionary):
+                    add(form.rsplit(" ", 1)[1], entity, last)
+            add(last, entity, last)  # the right surname alone: a mention, for context and pronouns
         for phrase in entity.exceptions:
             aliases[phrase] = Alias(phrase, entity, phrase, exception=True)
     return aliases
+
+
+def _style_forms(entity: Entity, dictionary: Dictionary) -> set[str]:
+    return {p["names"][entity.id] for p in dictionary.styles.values() if entity.id in p.get("names", {})}
 
 
 def _replacement_for(form: str, target: str, entity: Entity) -> str:

@@ -19,6 +19,10 @@ def normalize_line(line: str) -> str:
     return SPACES.sub(" ", line.strip()).casefold()
 
 
+def _at_end(regex: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(f"(?:{regex.pattern})\\Z", regex.flags)
+
+
 class LinePass(Pass):
     kinds = frozenset(
         {"exact-line", "line-pattern", "block-from-marker", "title-prefix", "title-suffix", "line-shape"}
@@ -43,7 +47,9 @@ class LinePass(Pass):
         )
         self.markers = [(r, r.regex()) for r in rules if r.kind == "block-from-marker"]
         self.prefixes = [(r, r.regex()) for r in rules if r.kind == "title-prefix"]
-        self.suffixes = [(r, r.regex()) for r in rules if r.kind == "title-suffix"]
+        # anchored at the end: the leftmost start whose match reaches the end of the title (a search
+        # over non-overlapping matches would miss " | News" in "A | B | News")
+        self.suffixes = [(r, _at_end(r.regex())) for r in rules if r.kind == "title-suffix"]
         self.shapes = [r for r in rules if r.kind == "line-shape"]
 
     def scan(self, doc: Document) -> Iterable[Finding]:
@@ -110,10 +116,9 @@ class LinePass(Pass):
                 yield rule.finding(doc, title.start, title.start + m.end(), "")
         for rule, regex in self.suffixes:
             body = title.content.rstrip()
-            for m in regex.finditer(body):
-                if m.end() == len(body) and m.start() > 0 and body[: m.start()].strip() and in_range(rule, index):
-                    yield rule.finding(doc, title.start + m.start(), title.start + len(title.content), "")
-                    break
+            m = regex.search(body)
+            if m and m.start() > 0 and body[: m.start()].strip() and in_range(rule, index):
+                yield rule.finding(doc, title.start + m.start(), title.start + len(title.content), "")
 
     def _shape(self, rule: Rule, doc, lines, content, rank, in_range, block_start) -> Iterable[Finding]:
         p = rule.params

@@ -39,6 +39,13 @@ COMMON_KEYS = {
     "last_lines": "only in the last N non-blank lines",
 }
 
+# keys every structural kind accepts: how the main text of a page is found (cleaner/passes/structure.py)
+LAYOUT_KEYS = {
+    "good_words": "a line of this many words ending like a sentence is body text (default 10)",
+    "long_words": "a line of this many words is body text whatever its ending (default 25)",
+    "penalty": "cost of a non-sentence line when the main text region is chosen (default 1.0)",
+}
+
 # kind -> {key: meaning}; the closed vocabulary of rule kinds and their own keys.
 KINDS: dict[str, dict[str, str]] = {
     "exact-line": {
@@ -76,9 +83,46 @@ KINDS: dict[str, dict[str, str]] = {
         "skip_first": "leave the first non-blank line (the title) alone; default true",
         "between_body": "only lines with a sentence-like paragraph before and after; default true",
         "neighbor_min_words": "how many words those paragraphs need at least; default 8",
+        "contains": "regex the line must contain somewhere (a style mark, e.g. headline quotes)",
+        "excludes": "regex that, found anywhere in the line, excludes it",
     },
     "ftfy": {
         "fixer": "the ftfy option this rule reports (fix_encoding, unescape_html, ...)",
+    },
+    # structural signals (cleaner/passes/structure.py)
+    "outside-main-text": {
+        "region": "top | bottom | both: the lines above, below or around the main text",
+        "min_distance": "only lines at least this many lines away from the main text (default 1)",
+        "max_words": "longer lines are never matched (default: no limit)",
+        "skip_digits": "leave lines holding a digit alone (dates, scores, tables); default false",
+        "keep_tables": "keep a table (short lines, half with digits) touching the main text; default true",
+        "min_region": "fewer lines than this above/below the main text are left alone (default 3)",
+        "keep_title": "keep the headline just above the main text; default true",
+        "sentences": "also flag sentence-like lines in the region; default true",
+        **LAYOUT_KEYS,
+    },
+    "short-line-run": {
+        "max_words": "a line of at most this many words without final punctuation is short (default 6)",
+        "min_run": "how many short lines in a row make a menu or link list (default 4)",
+        "region": "outside | inside | any: where the run lies relative to the main text (default outside)",
+        "max_digit_share": "a run where at least this share of lines hold digits is data (a table), not matched (default 1.0: off)",
+        **LAYOUT_KEYS,
+    },
+    "dense-region": {
+        "window": "lines on each side that are looked at (default 3)",
+        "min_density": "share of non-sentence lines in the window needed (default 0.85)",
+        "max_words": "longer lines are never flagged (default 12)",
+        "region": "inside | any: only inside the main text, or anywhere (default inside)",
+        **LAYOUT_KEYS,
+    },
+    "learned-line": {
+        "scope": "source | corpus: count documents of the same source, or of the whole corpus",
+        "min_docs": "a line must occur in at least this many documents (default 5)",
+        "min_share": "... and in at least this share of the documents counted (default 0.2)",
+        "max_words": "longer lines are never learned (default 12)",
+        "where": "any | outside: anywhere, or only outside the main text (default any)",
+        "allow": "lines never flagged however often they recur (real short content)",
+        **LAYOUT_KEYS,
     },
     # names pass (cleaner/passes/names.py): the spellings come from the packs' `entities`
     "name-alias": {},
@@ -409,6 +453,10 @@ REQUIRED = {
     "substitution": ("pattern", "replacement"),
     "line-shape": (),
     "ftfy": ("fixer",),
+    "outside-main-text": ("region",),
+    "short-line-run": (),
+    "dense-region": (),
+    "learned-line": ("scope",),
     "name-alias": (),
     "name-fuzzy": (),
     "name-consistency": (),
@@ -420,7 +468,7 @@ def _check_params(kind: str, params: dict, bad) -> None:
     for key in REQUIRED[kind]:
         if key not in params:
             bad(f"kind {kind} needs '{key}'")
-    for key in ("pattern", "ends_without"):
+    for key in ("pattern", "ends_without", "contains", "excludes"):
         if key in params:
             try:
                 re.compile(params[key])

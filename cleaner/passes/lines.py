@@ -126,11 +126,15 @@ class LinePass(Pass):
         min_words, max_words = p.get("min_words", 1), p.get("max_words", 10_000)
         skip_first, between_body = p.get("skip_first", True), p.get("between_body", True)
         neighbor_words = p.get("neighbor_min_words", 8)
+        contains = re.compile(p["contains"]) if p.get("contains") else None
+        excludes = re.compile(p["excludes"]) if p.get("excludes") else None
         for n, i in enumerate(content):
             line = lines[i]
             if (skip_first and n == 0) or (block_start is not None and line.start >= block_start):
                 continue
             if not in_range(rule, i) or ending.search(line.content):
+                continue
+            if (contains and not contains.search(line.content)) or (excludes and excludes.search(line.content)):
                 continue
             words = word_count(line.content)
             if not min_words <= words <= max_words:

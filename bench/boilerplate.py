@@ -1,0 +1,139 @@
+"""Boilerplate removal on whole-page scrapes: recall, body retention and precision of `cleaner apply`.
+
+Data: ../shared/data/zyte-dev (Zyte article-extraction benchmark, MIT License, © 2020 Scrapinghub;
+see its LICENSE file). `naive/<id>.txt` is a page's text one block a line, `labels/<id>.tsv` labels
+each of those lines (columns: loose, strict, line; B = article body, N = boilerplate). We use `strict`.
+
+How we score. The naive pages are copied into a temp folder and `cleaner apply` runs on it once per
+mode (`--auto`, `--auto --unsafe`). The output is aligned with the input line by line (difflib on
+lines): a line that comes out unchanged is kept; a line that disappears is removed; a line that was
+edited in place (a title suffix cut, a mojibake fix) counts as kept when the edited line is still at
+least half similar to the original (difflib ratio >= 0.5), else as removed. Then
+
+    recall    = N lines removed / N lines
+    retention = B lines kept / B lines
+    precision = N lines removed / all lines removed
+
+Headline, byline and captions are N in this gold (the benchmark's convention); the tool keeps a
+title on purpose, so those count against recall, never against retention.
+
+    python bench/boilerplate.py [--data DIR] [--split even|odd|all] [--rules DIR] [--show-lost]
+
+--split even/odd scores only half the pages (sorted by name), for a leave-half-out check: tune on one
+half, report on the other. --show-lost prints every body line a mode removed (to study mistakes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "zyte-dev"
+MODES = {"--auto": ["--auto"], "--auto --unsafe": ["--auto", "--unsafe"]}
+
+
+def read_labels(path: Path) -> list[tuple[str, str]]:
+    """(strict label, line text) per naive line."""
+    rows = []
+    for raw in path.read_text(encoding="utf-8").split("\n"):
+        if not raw:
+            continue
+        loose, strict, line = raw.split("\t", 2)
+        rows.append((strict, line))
+    return rows
+
+
+def kept_lines(before: list[str], after: list[str]) -> list[bool]:
+    """For each line of `before`, whether it survives in `after` (see the module docstring)."""
+    kept = [False] * len(before)
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for i in range(i1, i2):
+                kept[i] = True
+        elif tag == "replace":
+            candidates = after[j1:j2]
+            for i in range(i1, i2):
+                kept[i] = any(
+                    difflib.SequenceMatcher(None, before[i], c, autojunk=False).ratio() >= 0.5 for c in candidates
+                )
+    return kept
+
+
+def run_mode(pages: list[Path], flags: list[str], rules: str | None, work: Path) -> dict[str, str]:
+    """Apply one mode to a copy of the pages; return name -> cleaned text."""
+    src, out = work / "pages", work / ("out" + "".join(flags).replace("-", "_"))
+    if not src.exists():
+        src.mkdir()
+        for p in pages:
+            shutil.copy(p, src / p.name)
+    cmd = [sys.executable, "-m", "cleaner", "apply", str(src), "--out", str(out), "-q", *flags]
+    if rules:
+        cmd += ["--rules", rules]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode not in (0, 2):
+        sys.exit(f"cleaner apply failed ({proc.returncode}): {proc.stderr}")
+    return {p.name: (out / p.name).read_text(encoding="utf-8") for p in pages}
+
+
+def score(data: Path, pages: list[Path], cleaned: dict[str, str], show_lost: bool, mode: str) -> dict[str, float]:
+    n_total = n_removed = b_total = b_kept = removed_total = 0
+    for page in pages:
+        labels = read_labels(data / "labels" / (page.stem + ".tsv"))
+        before = page.read_text(encoding="utf-8").split("\n")
+        before = [line for line in before if line.strip()]
+        after = [line for line in cleaned[page.name].split("\n") if line.strip()]
+        if len(before) != len(labels):
+            sys.exit(f"{page.name}: {len(before)} lines but {len(labels)} labels")
+        for (label, text), kept in zip(labels, kept_lines(before, after)):
+            removed_total += not kept
+            if label == "N":
+                n_total += 1
+                n_removed += not kept
+            else:
+                b_total += 1
+                b_kept += kept
+                if show_lost and not kept:
+                    print(f"  [{mode}] lost body line {page.name[:8]}: {text[:110]}")
+    return {
+        "recall": n_removed / max(n_total, 1),
+        "retention": b_kept / max(b_total, 1),
+        "precision": n_removed / max(removed_total, 1),
+        "N": n_total,
+        "B": b_total,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", default=str(DEFAULT_DATA), help="zyte-dev folder (naive/, labels/)")
+    ap.add_argument("--split", choices=("all", "even", "odd"), default="all", help="score all pages or one half")
+    ap.add_argument("--rules", help="rules folder (default: the repository's rules/)")
+    ap.add_argument("--show-lost", action="store_true", help="print every body line that was removed")
+    args = ap.parse_args(argv)
+    data = Path(args.data)
+    if not (data / "naive").is_dir():
+        sys.exit(f"{data}: no naive/ folder (the zyte-dev data is expected beside the checkout)")
+    pages = sorted((data / "naive").glob("*.txt"))
+    if args.split != "all":
+        pages = pages[args.split == "odd" :: 2]
+    print(f"zyte-dev (MIT, © Scrapinghub): {len(pages)} pages, strict labels, split={args.split}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode, flags in MODES.items():
+            cleaned = run_mode(pages, flags, args.rules or str(ROOT / "rules"), Path(tmp))
+            s = score(data, pages, cleaned, args.show_lost, mode)
+            print(
+                f"{mode:16} recall {s['recall']:.3f} (N={s['N']})  retention {s['retention']:.3f} (B={s['B']})"
+                f"  precision {s['precision']:.3f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -134,6 +134,7 @@ def load(source: SourceFile, options: Options, problems: list[str]) -> Loaded:
         loaded.documents.append(Document(source.rel, text, source.rel, _source_of(source.rel), encoding))
         return loaded
     loaded.records = []
+    taken: dict[str, int] = {}  # doc -> line, so two records with one id keep their own text
     for number, raw_bytes in enumerate(data.splitlines(keepends=True), start=1):
         raw, encoding = decode(raw_bytes)
         record = Record(raw)
@@ -158,6 +159,13 @@ def load(source: SourceFile, options: Options, problems: list[str]) -> Loaded:
             continue
         ident = obj.get(options.id_key)
         doc = f"{source.rel}#{ident}" if ident not in (None, "") else f"{source.rel}#{number}"
+        if doc in taken:
+            problems.append(
+                f"{where}: duplicate id {ident!r} (also on line {taken[doc]}); this record is named "
+                f"{source.rel}#{number}"
+            )
+            doc = f"{source.rel}#{number}" if f"{source.rel}#{number}" not in taken else f"{doc}#{number}"
+        taken[doc] = number
         site = obj.get(options.source_key)
         document = Document(doc, text, source.rel, site if isinstance(site, str) else "", encoding)
         record.data, record.document = obj, document
@@ -203,7 +211,13 @@ def render(loaded: Loaded, cleaned: dict[str, str], options: Options) -> str:
         data = dict(record.data)
         data[options.text_key] = new_text
         ending = record.raw[len(record.raw.rstrip("\r\n")) :]
-        out.append(json.dumps(data, ensure_ascii=False) + ending)
+        line = json.dumps(data, ensure_ascii=False)
+        if not line.isascii():
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate (valid JSON, not UTF-8): keep it escaped
+                line = json.dumps(data)
+        out.append(line + ending)
     return "".join(out)
 
 

@@ -41,6 +41,28 @@ def add_corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text-key", default="text", metavar="KEY", help="JSONL field holding the text (default: text)")
     p.add_argument("--id-key", default="id", metavar="KEY", help="JSONL field holding the record id (default: id)")
     p.add_argument("--source-key", default="source", metavar="KEY", help="JSONL field naming the site/source (default: source)")
+    add_style_arg(p)
+
+
+def default_style() -> str:
+    """The house style: `style = "..."` in ./cleaner.toml when present, else ap."""
+    import tomllib
+
+    config = Path("cleaner.toml")
+    if not config.is_file():
+        return "ap"
+    try:
+        style = tomllib.loads(config.read_text(encoding="utf-8")).get("style", "ap")
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{config}: {exc}") from None
+    if not isinstance(style, str):
+        raise UserError(f"{config}: style must be a string such as \"ap\", \"reuters\" or \"bbc\"")
+    return style
+
+
+def add_style_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--style", metavar="NAME",
+                   help="house style for names: ap, reuters, bbc or a pack's own (default: cleaner.toml's style, else ap)")
 
 
 def corpus_options(args) -> Options:
@@ -56,9 +78,11 @@ def ruleset_of(args) -> RuleSet:
 
 
 def make_scanner(args, ruleset: RuleSet):
+    from cleaner.passes.base import Settings
     from cleaner.scan import Scanner
 
-    return Scanner(ruleset, select=args.select, ignore=args.ignore)
+    settings = Settings(style=getattr(args, "style", None) or default_style())
+    return Scanner(ruleset, select=args.select, ignore=args.ignore, settings=settings)
 
 
 def report_problems(problems: list[str]) -> int:
@@ -187,6 +211,32 @@ def cmd_rules_check(args) -> int:
     return EXIT_OK
 
 
+def cmd_names(args) -> int:
+    from cleaner.clusters import cluster_dict, cluster_names, count_names, format_cluster, write_cluster
+    from cleaner.corpus import iter_loaded
+    from cleaner.passes.names_dict import load_dictionary
+
+    ruleset = ruleset_of(args)
+    style = args.style or default_style()
+    dictionary = load_dictionary(ruleset)
+    dictionary.check_style(style)
+    problems: list[str] = []
+    loaded = iter_loaded(discover(input_paths(args)), corpus_options(args), problems)
+    counts = count_names(d.text for item in loaded for d in item.documents)
+    clusters = [c for c in cluster_names(counts, dictionary, style) if c.total >= args.min_count]
+    if args.write is not None:
+        if not 1 <= args.write <= len(clusters):
+            raise UserError(f"no cluster {args.write} (there are {len(clusters)}; run `cleaner names` to see them)")
+        target = Path(args.to) if args.to else Path(args.rules or "rules") / "learned-names.yaml"
+        entry = write_cluster(clusters[args.write - 1], target, canonical=args.canonical, entity_id=args.id, kind=args.kind)
+        print(f"wrote entity {entry['id']} ({entry['canonical']}: {', '.join(entry['variants'])}) to {target}")
+        return report_problems(problems)
+    for n, cluster in enumerate(clusters, 1):
+        print(json.dumps(cluster_dict(n, cluster), ensure_ascii=False) if args.format == "jsonl" else format_cluster(n, cluster))
+    print(f"{len(clusters)} cluster{'s' if len(clusters) != 1 else ''} of {len(counts)} name spellings", file=sys.stderr)
+    return report_problems(problems)
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -216,6 +266,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="FILE", help="decision store (default: OUT/decisions.sqlite)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("names", help="clusters of name spellings across the corpus; --write N adds one to the dictionary")
+    p.add_argument("paths", nargs="*", metavar="PATH", help=f"files or folders to read (default: {DEFAULT_CORPUS}/)")
+    p.add_argument("--rules", metavar="DIR", help="rule packs folder (default: ./rules if present, else the built-in packs)")
+    p.add_argument("--text-key", default="text", metavar="KEY", help="JSONL field holding the text (default: text)")
+    p.add_argument("--id-key", default="id", metavar="KEY", help="JSONL field holding the record id (default: id)")
+    p.add_argument("--source-key", default="source", metavar="KEY", help="JSONL field naming the site/source (default: source)")
+    add_style_arg(p)
+    p.add_argument("--min-count", type=int, default=1, metavar="N", help="only clusters with at least N mentions")
+    p.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default: text)")
+    p.add_argument("--write", type=int, metavar="N", help="add cluster N to the dictionary as a new entity")
+    p.add_argument("--to", metavar="FILE", help="dictionary file to write (default: RULES/learned-names.yaml)")
+    p.add_argument("--canonical", metavar="FORM", help="the entity's canonical form (default: the proposed one)")
+    p.add_argument("--id", metavar="ID", help="the entity's id (default: from the canonical form)")
+    p.add_argument("--kind", default="person", choices=("person", "place", "organisation", "term"),
+                   help="the entity's kind (default: person)")
+    p.set_defaults(func=cmd_names)
 
     p = sub.add_parser("rules", help="list, explain or lint the rules")
     rsub = p.add_subparsers(dest="rules_command", metavar="ACTION", required=True)

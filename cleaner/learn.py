@@ -16,6 +16,7 @@ from cleaner.passes.lines import normalize_line
 from cleaner.rules import RuleError, installed_rules_dir, load_rules
 
 LEARNED_FILE = "learned.yaml"
+LEARNED_NAMES_FILE = "learned-names.yaml"  # the names dictionary file `cleaner names --write` adds entities to
 LEARNED_NAME = "learned-boilerplate-line"
 MAX_LINE = 200
 
@@ -45,6 +46,40 @@ def promotable_line(f: Finding) -> str:
 
 
 def promote(f: Finding, rules_dir: Path | None) -> str:
+    """Learn from an accepted finding: a name change becomes a dictionary variant, a boilerplate line a rule."""
+    if f.code.startswith(("NM", "TR")):
+        return promote_name(f, rules_dir)
+    return promote_line(f, rules_dir)
+
+
+def promote_name(f: Finding, rules_dir: Path | None) -> str:
+    """Add the spelling f replaced to the variants of the entity whose form it put in (learned-names.yaml)."""
+    from cleaner.passes.names_dict import load_dictionary
+
+    path = learned_path(rules_dir).with_name(LEARNED_NAMES_FILE)
+    spelling, target = f.original.strip(), f.replacement.strip()
+    if not spelling or not target or "\n" in spelling:
+        raise LearnError(f"{f.code}: only a name replaced by another can become a dictionary variant")
+    dictionary = load_dictionary(load_rules(path.parent))
+    for entity in dictionary.entities.values():
+        if spelling in entity.all_forms(dictionary.styles):
+            raise LearnError(f"{spelling!r} is already a spelling of entity {entity.id} ({entity.origin})")
+    entity = next((e for e in dictionary.entities.values() if target in e.all_forms(dictionary.styles)), None)
+    if entity is None:
+        raise LearnError(f"no dictionary entity spells {target!r}; add one with `cleaner names --write`")
+    if Path(entity.origin.rsplit(":", 1)[0]).resolve() != path.resolve():
+        raise LearnError(
+            f"entity {entity.id} is defined in {entity.origin}; add {spelling!r} to its variants there "
+            f"(an entity cannot be extended from another file)"
+        )
+    data = _read(path, {"pack": "learned-names", "description": "name spellings confirmed by an editor"})
+    raw = next(e for e in data.get("entities", []) if isinstance(e, dict) and e.get("id") == entity.id)
+    raw.setdefault("variants", []).append(spelling)
+    _write(path, data, check=lambda folder: load_dictionary(load_rules(folder)))
+    return f"{path}: entity {entity.id} variants += {spelling!r}"
+
+
+def promote_line(f: Finding, rules_dir: Path | None) -> str:
     """Add the line f deleted to the learned exact-line rule; return what was written."""
     path = learned_path(rules_dir)
     line = promotable_line(f)
@@ -103,9 +138,9 @@ def _free_code(ruleset) -> str:
     return next(f"BP{n:03d}" for n in range(900, 1000) if f"BP{n:03d}" not in used)
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path, new: dict | None = None) -> dict:
     if not path.exists():
-        return {
+        return new or {
             "pack": "learned",
             "description": "Rules and ignores learned in `cleaner review` (+ promotes a line, - ignores a "
             "finding). Yours to edit; an ignore entry without `doc` applies everywhere.",
@@ -119,12 +154,12 @@ def _read(path: Path) -> dict:
     return data
 
 
-def _write(path: Path, data: dict) -> None:
+def _write(path: Path, data: dict, check=load_rules) -> None:
     """Write the pack, then load the whole folder; put the old text back if it no longer loads."""
     old = path.read_text(encoding="utf-8") if path.exists() else None
     atomic_write(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
     try:
-        load_rules(path.parent)
+        check(path.parent)
     except RuleError as exc:
         if old is None:
             path.unlink()

@@ -1,0 +1,1 @@
+"""The review TUI (`cleaner review`): the only package that imports textual."""

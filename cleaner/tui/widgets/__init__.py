@@ -1,0 +1,1 @@
+"""Widgets of the review app: the finding queue, the finding's context, the status line."""

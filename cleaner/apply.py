@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cleaner import __version__
-from cleaner.corpus import Options, atomic_write, render
+from cleaner.corpus import Options, Unit, atomic_write, render
 from cleaner.model import Applicability, Decision, Finding, Verdict, sha256_text
 from cleaner.scan import ScanResult
 from cleaner.text import snippet
@@ -99,6 +99,8 @@ def choose(
 
 @dataclass
 class Summary:
+    """Counters that add up across units and workers."""
+
     documents: int = 0
     files: int = 0
     changed: int = 0
@@ -108,31 +110,48 @@ class Summary:
     stale: int = 0
     pending: int = 0
 
+    def add(self, other: Summary) -> None:
+        self.documents += other.documents
+        self.files += other.files
+        self.changed += other.changed
+        self.applied.update(other.applied)
+        self.skipped += other.skipped
+        self.rejected += other.rejected
+        self.stale += other.stale
+        self.pending += other.pending
 
-def apply_corpus(
-    results,
-    out_dir: Path,
-    decisions: dict[str, Decision],
-    options: Options,
-    *,
-    auto: bool,
-    unsafe: bool,
-    inputs: list[str],
-    rules_version: str,
-) -> Summary:
-    """Write every scanned file, cleaned, under out_dir; then changes.txt; then manifest.json (last)."""
-    summary = Summary()
-    manifest_docs: list[dict] = []
-    log: list[str] = []
-    for result in results:
-        result: ScanResult
+
+@dataclass
+class Applied:
+    """One unit after applying its fixes: the output text and what to record about it."""
+
+    output: str | None  # None: the unit was skipped (binary, unreadable), nothing to write
+    manifest: list[dict]
+    log: list[str]
+    summary: Summary
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class ApplyStep:
+    """The `finish` step of an apply run; it runs in the scan workers, next to the text."""
+
+    decisions: dict[str, Decision]
+    options: Options
+    auto: bool
+    unsafe: bool
+
+    def __call__(self, result: ScanResult) -> Applied:
         loaded = result.loaded
+        summary = Summary()
         if loaded.skipped:
-            continue
+            return Applied(None, [], [], summary, result.problems)
         cleaned: dict[str, str] = {}
+        manifest: list[dict] = []
+        log: list[str] = []
         for document in loaded.documents:
             findings = result.findings.get(document.doc, [])
-            choice = choose(findings, decisions, document.sha256, auto=auto, unsafe=unsafe)
+            choice = choose(findings, self.decisions, document.sha256, auto=self.auto, unsafe=self.unsafe)
             spliced = splice(document.text, choice.fixes)
             cleaned[document.doc] = spliced.text
             counts = Counter(f.code for f in spliced.applied)
@@ -142,9 +161,8 @@ def apply_corpus(
             summary.rejected += choice.rejected
             summary.stale += choice.stale
             summary.pending += choice.pending
-            if spliced.text != document.text:
-                summary.changed += 1
-            manifest_docs.append(
+            summary.changed += spliced.text != document.text
+            manifest.append(
                 {
                     "doc": document.doc,
                     "source": loaded.source.display,
@@ -159,8 +177,42 @@ def apply_corpus(
                 }
             )
             log.extend(_change_log(document.doc, spliced))
-        atomic_write(out_dir / loaded.source.rel, render(loaded, cleaned, options))
-        summary.files += 1
+        return Applied(render(loaded, cleaned, self.options), manifest, log, summary, result.problems)
+
+
+def write_corpus(
+    applied_units,
+    out_dir: Path,
+    *,
+    auto: bool,
+    unsafe: bool,
+    inputs: list[str],
+    rules_version: str,
+    problems: list[str],
+) -> Summary:
+    """Write each unit's output under out_dir (chunks of one file joined, each file atomically),
+    then changes.txt, then manifest.json last, so an interrupted run leaves no half-written file."""
+    summary = Summary()
+    manifest_docs: list[dict] = []
+    log: list[str] = []
+    parts: dict[str, list[str]] = {}
+    for unit, applied, _ndocs in applied_units:
+        applied: Applied
+        problems.extend(applied.problems)
+        summary.add(applied.summary)
+        manifest_docs.extend(applied.manifest)
+        log.extend(applied.log)
+        if applied.output is None:
+            continue
+        rel = unit.source.rel
+        if unit.parts == 1:
+            atomic_write(out_dir / rel, applied.output)
+            summary.files += 1
+            continue
+        parts.setdefault(rel, []).append(applied.output)
+        if unit.part == unit.parts - 1:
+            atomic_write(out_dir / rel, "".join(parts.pop(rel)))
+            summary.files += 1
     atomic_write(out_dir / "changes.txt", "".join(log) or "no changes\n")
     manifest = {
         "tool": f"cleaner {__version__}",
@@ -181,6 +233,25 @@ def apply_corpus(
     }
     atomic_write(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     return summary
+
+
+def apply_corpus(
+    results,
+    out_dir: Path,
+    decisions: dict[str, Decision],
+    options: Options,
+    *,
+    auto: bool,
+    unsafe: bool,
+    inputs: list[str],
+    rules_version: str,
+) -> Summary:
+    """In-process apply of ScanResults (from Scanner.scan_files): what the TUI's write key uses."""
+    step = ApplyStep(decisions, options, auto, unsafe)
+    units = ((Unit(r.loaded.source), step(r), len(r.loaded.documents)) for r in results)
+    return write_corpus(
+        units, out_dir, auto=auto, unsafe=unsafe, inputs=inputs, rules_version=rules_version, problems=[]
+    )
 
 
 def _change_log(doc: str, spliced: Spliced) -> list[str]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from cleaner import __version__
@@ -26,6 +28,23 @@ def err(message: str) -> None:
     print(f"cleaner: {message}", file=sys.stderr)
 
 
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def codes(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
 
@@ -42,6 +61,10 @@ def add_corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id-key", default="id", metavar="KEY", help="JSONL field holding the record id (default: id)")
     p.add_argument("--source-key", default="source", metavar="KEY", help="JSONL field naming the site/source (default: source)")
     add_style_arg(p)
+    p.add_argument("-j", "--jobs", type=positive_int, default=default_jobs(), metavar="N",
+                   help=f"worker processes (default: all {default_jobs()} cores)")
+    p.add_argument("--cache", metavar="DIR", help="findings cache folder (default: OUT/.cache, for scan reviewed/.cache)")
+    p.add_argument("--no-cache", action="store_true", help="scan every document again, ignoring the cache")
 
 
 def default_style() -> str:
@@ -94,28 +117,63 @@ def report_problems(problems: list[str]) -> int:
 # ---------------------------------------------------------------- verbs
 
 
-def cmd_scan(args) -> int:
-    from cleaner.report import display_doc, format_text
+@dataclass(frozen=True)
+class FormatStep:
+    """The `finish` step of a scan run: findings to output lines, in the worker."""
 
+    fmt: str
+
+    def __call__(self, result) -> tuple[list[str], list[str]]:
+        from cleaner.report import display_doc, format_text
+
+        source = result.loaded.source
+        if self.fmt == "jsonl":
+            lines = [f.to_json() for f in result.all_findings()]
+        else:
+            lines = [format_text(f, display_doc(source, f.doc)) for f in result.all_findings()]
+        return lines, result.problems
+
+
+def run_scan(args, ruleset: RuleSet, inputs: list[str], finish, cache_dir: Path):
+    """Plan, scan and finish every unit of the corpus with the run's jobs, cache and progress bar."""
+    from cleaner.cache import FindingCache
+    from cleaner.corpus import plan
+    from cleaner.progress import Progress
+    from cleaner.scan import run
+
+    units = plan(discover(inputs))
+    cache = None if args.no_cache else FindingCache(cache_dir)
+    progress = Progress(sum(u.size for u in units), args.command, enabled=None if not args.quiet else False)
+    try:
+        yield from run(
+            make_scanner(args, ruleset), units, corpus_options(args), finish,
+            jobs=args.jobs, cache=cache, progress=progress,
+        )
+    finally:
+        progress.close()
+        if cache is not None:
+            cache.close()
+
+
+def cmd_scan(args) -> int:
     ruleset = ruleset_of(args)
-    files = discover(input_paths(args))
-    scanner = make_scanner(args, ruleset)
+    inputs = input_paths(args)
     problems: list[str] = []
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    total = 0
+    total = files = 0
+    cache_dir = Path(args.cache) if args.cache else Path(DEFAULT_OUT) / ".cache"
     try:
-        for result in scanner.scan_files(files, corpus_options(args), problems):
-            for f in result.all_findings():
-                total += 1
-                if args.format == "jsonl":
-                    out.write(f.to_json() + "\n")
-                else:
-                    out.write(format_text(f, display_doc(result.loaded.source, f.doc)) + "\n")
+        for unit, (lines, unit_problems), _ in run_scan(args, ruleset, inputs, FormatStep(args.format), cache_dir):
+            problems.extend(unit_problems)
+            files += unit.part == 0
+            total += len(lines)
+            if lines:
+                out.write("\n".join(lines) + "\n")
     finally:
         if out is not sys.stdout:
             out.close()
     if not args.quiet:
-        print(f"{total} finding{'s' if total != 1 else ''} in {len(files)} file{'s' if len(files) != 1 else ''}", file=sys.stderr)
+        print(f"{total} finding{'s' if total != 1 else ''} in {files} file{'s' if files != 1 else ''}", file=sys.stderr)
     status = report_problems(problems)
     if status:
         return status
@@ -123,27 +181,27 @@ def cmd_scan(args) -> int:
 
 
 def cmd_apply(args) -> int:
-    from cleaner.apply import apply_corpus
+    from cleaner.apply import ApplyStep, write_corpus
 
     inputs = input_paths(args)
     ruleset = ruleset_of(args)
-    files = discover(inputs)
+    discover(inputs)  # a wrong path is refused before anything is written
     out_dir = Path(args.out)
     check_output_dir(out_dir, inputs)
     db = Path(args.db) if args.db else out_dir / "decisions.sqlite"
     with DecisionStore(db, create=False) as store:
         decisions = store.all()
-    scanner = make_scanner(args, ruleset)
     problems: list[str] = []
-    summary = apply_corpus(
-        scanner.scan_files(files, corpus_options(args), problems),
+    step = ApplyStep(decisions, corpus_options(args), args.auto, args.unsafe)
+    cache_dir = Path(args.cache) if args.cache else out_dir / ".cache"
+    summary = write_corpus(
+        run_scan(args, ruleset, inputs, step, cache_dir),
         out_dir,
-        decisions,
-        corpus_options(args),
         auto=args.auto,
         unsafe=args.unsafe,
         inputs=inputs,
         rules_version=ruleset.version,
+        problems=problems,
     )
     applied = sum(summary.applied.values())
     by_code = ", ".join(f"{c} {n}" for c, n in sorted(summary.applied.items()))
@@ -160,6 +218,38 @@ def cmd_apply(args) -> int:
         print(f"  ignored {summary.stale} stale decisions (the document changed since)")
     print(f"  log: {out_dir / 'changes.txt'}   manifest: {out_dir / 'manifest.json'}")
     return report_problems(problems)
+
+
+def cmd_review(args) -> int:
+    from cleaner.corpus import plan
+    from cleaner.decisions import default_reviewer
+    from cleaner.review import ACCEPTED, PENDING, REJECTED, STALE, Setup
+
+    inputs = input_paths(args)
+    ruleset = ruleset_of(args)
+    units = plan(discover(inputs))
+    out_dir = Path(args.out)
+    check_output_dir(out_dir, inputs)
+    store = DecisionStore(Path(args.db) if args.db else out_dir / "decisions.sqlite")
+    setup = Setup(
+        inputs=inputs, units=units, scanner=make_scanner(args, ruleset), ruleset=ruleset,
+        options=corpus_options(args), store=store, reviewer=args.reviewer or default_reviewer(),
+        out_dir=out_dir, auto=args.auto, unsafe=args.unsafe, jobs=args.jobs,
+        cache_dir=None if args.no_cache else (Path(args.cache) if args.cache else out_dir / ".cache"),
+    )
+    from cleaner.tui.app import ReviewApp  # textual is imported only here
+
+    app = ReviewApp(setup)
+    try:
+        app.run()
+    finally:
+        store.close()
+    session = app.session
+    if session is not None:
+        c = session.counts
+        print(f"{c[ACCEPTED]} accepted, {c[REJECTED]} rejected, {c[PENDING]} pending"
+              + (f", {c[STALE]} stale" if c[STALE] else "") + f" in {store.path}")
+    return EXIT_OK
 
 
 def cmd_rules_list(args) -> int:
@@ -255,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default: text)")
     p.add_argument("-o", "--output", metavar="FILE", help="write findings here instead of stdout")
     p.add_argument("--check", action="store_true", help="exit 1 when anything is found (for CI gates)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no summary or progress on stderr")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary or progress bar on stderr")
     p.set_defaults(func=cmd_scan)
 
     p = sub.add_parser("apply", help="write the cleaned corpus (accepted fixes; --auto adds the safe ones)")
@@ -264,8 +354,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto", action="store_true", help="also apply every safe fix nobody rejected")
     p.add_argument("--unsafe", action="store_true", help="also apply the unsafe fixes nobody rejected")
     p.add_argument("--db", metavar="FILE", help="decision store (default: OUT/decisions.sqlite)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("review", help="decide on each finding in a terminal UI; decisions go to OUT/decisions.sqlite")
+    add_corpus_args(p)
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"where w writes the cleaned corpus (default: {DEFAULT_OUT}/)")
+    p.add_argument("--db", metavar="FILE", help="decision store (default: OUT/decisions.sqlite)")
+    p.add_argument("--reviewer", metavar="NAME", help="name recorded with each decision (default: your login name)")
+    p.add_argument("--auto", action="store_true", help="w also applies every safe fix nobody rejected")
+    p.add_argument("--unsafe", action="store_true", help="w also applies the unsafe fixes nobody rejected")
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("names", help="clusters of name spellings across the corpus; --write N adds one to the dictionary")
     p.add_argument("paths", nargs="*", metavar="PATH", help=f"files or folders to read (default: {DEFAULT_CORPUS}/)")
@@ -274,9 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id-key", default="id", metavar="KEY", help="JSONL field holding the record id (default: id)")
     p.add_argument("--source-key", default="source", metavar="KEY", help="JSONL field naming the site/source (default: source)")
     add_style_arg(p)
-    p.add_argument("--min-count", type=int, default=1, metavar="N", help="only clusters with at least N mentions")
+    p.add_argument("--min-count", type=positive_int, default=1, metavar="N", help="only clusters with at least N mentions")
     p.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default: text)")
-    p.add_argument("--write", type=int, metavar="N", help="add cluster N to the dictionary as a new entity")
+    p.add_argument("--write", type=positive_int, metavar="N", help="add cluster N to the dictionary as a new entity")
     p.add_argument("--to", metavar="FILE", help="dictionary file to write (default: RULES/learned-names.yaml)")
     p.add_argument("--canonical", metavar="FORM", help="the entity's canonical form (default: the proposed one)")
     p.add_argument("--id", metavar="ID", help="the entity's id (default: from the canonical form)")

@@ -39,6 +39,50 @@ class SourceFile:
     kind: str  # "text" | "jsonl"
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A piece of work for one worker: a whole file, or a run of whole lines of a large JSONL file."""
+
+    source: SourceFile
+    part: int = 0  # index of this chunk in its file
+    parts: int = 1  # how many chunks the file was cut into
+    start: int = 0  # byte range of the chunk (whole file: 0, None)
+    end: int | None = None
+    first_line: int = 1  # line number of the chunk's first line
+    size: int = 0  # bytes, for progress
+
+
+def plan(files: list[SourceFile], chunk_bytes: int = 1 << 20) -> list[Unit]:
+    """Cut the work into units: one per file, large JSONL files into line-aligned chunks."""
+    units: list[Unit] = []
+    for source in files:
+        try:
+            size = source.path.stat().st_size
+        except OSError:
+            size = 0
+        if source.kind != "jsonl" or size <= chunk_bytes:
+            units.append(Unit(source, size=size))
+            continue
+        data = source.path.read_bytes()
+        bounds, pos = [0], 0
+        while True:
+            cut = data.find(b"\n", pos + chunk_bytes)
+            if cut == -1 or cut + 1 >= len(data):
+                break
+            bounds.append(cut + 1)
+            pos = cut + 1
+        bounds.append(len(data))
+        line = 1
+        pieces = []
+        for k in range(len(bounds) - 1):
+            a, b = bounds[k], bounds[k + 1]
+            pieces.append((a, b, line))
+            line += data.count(b"\n", a, b)
+        for k, (a, b, first) in enumerate(pieces):
+            units.append(Unit(source, k, len(pieces), a, b, first, b - a))
+    return units
+
+
 @dataclass
 class Record:
     """One line of a JSONL file: a parsed record with its Document, or a raw line kept as is."""
@@ -114,16 +158,22 @@ def discover(paths: list[str]) -> list[SourceFile]:
     return files
 
 
-def load(source: SourceFile, options: Options, problems: list[str]) -> Loaded:
-    """Read one file into Documents; bad input is appended to `problems` as one line each."""
+def load(source: SourceFile, options: Options, problems: list[str], unit: Unit | None = None) -> Loaded:
+    """Read one file (or one unit of it) into Documents; bad input goes to `problems`, one line each."""
     loaded = Loaded(source)
+    first_line = unit.first_line if unit is not None else 1
     try:
-        data = source.path.read_bytes()
+        if unit is None or unit.parts == 1:
+            data = source.path.read_bytes()
+        else:
+            with open(source.path, "rb") as fh:
+                fh.seek(unit.start)
+                data = fh.read(unit.end - unit.start)
     except OSError as exc:
         problems.append(f"{source.display}: cannot read ({exc.strerror}); skipped")
         loaded.skipped = True
         return loaded
-    if is_binary(data):
+    if (unit is None or unit.part == 0) and is_binary(data):
         problems.append(f"{source.display}: binary file (NUL bytes); skipped")
         loaded.skipped = True
         return loaded
@@ -135,7 +185,7 @@ def load(source: SourceFile, options: Options, problems: list[str]) -> Loaded:
         return loaded
     loaded.records = []
     taken: dict[str, int] = {}  # doc -> line, so two records with one id keep their own text
-    for number, raw_bytes in enumerate(data.splitlines(keepends=True), start=1):
+    for number, raw_bytes in enumerate(data.splitlines(keepends=True), start=first_line):
         raw, encoding = decode(raw_bytes)
         record = Record(raw)
         loaded.records.append(record)

@@ -1,23 +1,32 @@
-"""Run the passes over a corpus and yield each file's documents with their findings, in a fixed order."""
+"""Run the passes over a corpus (in parallel worker processes, with a findings cache) in a fixed order."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import multiprocessing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from cleaner.corpus import Loaded, Options, SourceFile, iter_loaded
+from cleaner.cache import FindingCache, cache_key
+from cleaner.cache import dump as dump_findings
+from cleaner.cache import load as load_findings
+from cleaner.corpus import Loaded, Options, SourceFile, Unit, load, plan
 from cleaner.model import Document, Finding
 from cleaner.passes import Pass, Settings, build_passes
 from cleaner.rules import RuleSet, ignored_changes
 from cleaner.text import LineIndex
 
+PARALLEL_MIN_BYTES = 2_000_000  # below this, worker start-up costs more than it saves
+
 
 @dataclass
 class ScanResult:
-    """One input file after scanning: what was loaded and the findings of each of its documents."""
+    """One unit (a file, or a chunk of a large JSONL file) after scanning."""
 
     loaded: Loaded
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # doc -> findings
+    problems: list[str] = field(default_factory=list)
 
     def all_findings(self) -> Iterator[Finding]:
         for document in self.loaded.documents:
@@ -35,14 +44,25 @@ class Scanner:
         settings: Settings | None = None,
     ):
         self.ruleset = ruleset
+        self.settings = settings or Settings()
         self.rules = ruleset.active(select, ignore)
-        self.passes: list[Pass] = build_passes(ruleset, self.rules, settings)
+        self.passes: list[Pass] = build_passes(ruleset, self.rules, self.settings)
+        self.local_passes = [p for p in self.passes if not p.corpus_wide]
+        self.corpus_passes = [p for p in self.passes if p.corpus_wide]
         self.ignored = ignored_changes(ruleset)  # findings reviewers rejected for good (`ignore:` in a pack)
+        # what the cached findings of a document depend on besides its text
+        self.config_digest = hashlib.sha256(
+            repr((ruleset.version, sorted(r.code for r in self.rules), self.settings)).encode()
+        ).hexdigest()[:16]
 
     def scan_document(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
         for p in self.passes:
             found.extend(p.scan(doc))
+        return self.finalize(doc, found)
+
+    def finalize(self, doc: Document, found: list[Finding]) -> list[Finding]:
+        """Drop ignored findings, fill in positions, keep one finding per edit, sort."""
         if self.ignored:
             found = [f for f in found if not self._is_ignored(f)]
         return locate(doc, found)
@@ -51,26 +71,125 @@ class Scanner:
         docs = self.ignored.get((f.code, f.original, f.replacement))
         return docs is not None and (None in docs or f.doc in docs)
 
+    def scan_loaded(self, loaded: Loaded, cache: FindingCache | None) -> tuple[dict[str, list[Finding]], list]:
+        """Findings of every document of a unit, reusing cached per-document findings; new cache entries."""
+        docs = loaded.documents
+        keys = [cache_key(self.config_digest, d) for d in docs] if cache is not None else []
+        cached = cache.get_many(keys) if cache is not None else {}
+        new_entries: list[tuple[str, str]] = []
+        results: dict[str, list[Finding]] = {}
+        for k, doc in enumerate(docs):
+            payload = cached.get(keys[k]) if cache is not None else None
+            if payload is not None:
+                local = load_findings(payload, doc)
+            else:
+                local = [f for p in self.local_passes for f in p.scan(doc)]
+                if cache is not None:
+                    new_entries.append((keys[k], dump_findings(local)))
+            wide = [f for p in self.corpus_passes for f in p.scan(doc)]
+            results[doc.doc] = self.finalize(doc, local + wide)
+        return results, new_entries
+
     def scan_files(self, files: list[SourceFile], options: Options, problems: list[str]) -> Iterator[ScanResult]:
-        corpus_passes = [p for p in self.passes if p.corpus_wide]
-        if corpus_passes:
-            self._observe(files, options, corpus_passes)
-        for loaded in iter_loaded(files, options, problems):
-            result = ScanResult(loaded)
-            for document in loaded.documents:
-                result.findings[document.doc] = self.scan_document(document)
+        """In-process scan of whole files, for callers that want the texts (the TUI, tests)."""
+        for unit, result, _ in run(self, plan(files, chunk_bytes=1 << 62), options, keep, jobs=1):
+            problems.extend(result.problems)
             yield result
 
-    def _observe(self, files: list[SourceFile], options: Options, passes: list[Pass]) -> None:
-        """First read of the corpus for corpus-wide passes: per-document statistics, merged."""
-        merged: list = [None] * len(passes)
-        for loaded in iter_loaded(files, options, []):
-            for document in loaded.documents:
-                for k, p in enumerate(passes):
-                    stats = p.observe(document)
-                    merged[k] = stats if merged[k] is None else p.merge(merged[k], stats)
-        for p, stats in zip(passes, merged):
-            p.prepare(stats)
+
+def keep(result: ScanResult) -> ScanResult:
+    """A `finish` step that returns the scan result itself (in-process use only: it holds the text)."""
+    return result
+
+
+# ---------------------------------------------------------------- the parallel engine
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(state: dict[str, Any]) -> None:
+    _WORKER.clear()
+    _WORKER.update(state)
+
+
+def _observe_unit(unit: Unit) -> tuple[int, list]:
+    scanner: Scanner = _WORKER["scanner"]
+    loaded = load(unit.source, _WORKER["options"], [], unit)
+    merged: list = [None] * len(scanner.corpus_passes)
+    for document in loaded.documents:
+        for k, p in enumerate(scanner.corpus_passes):
+            stats = p.observe(document)
+            merged[k] = stats if merged[k] is None else p.merge(merged[k], stats)
+    return unit.size, merged
+
+
+def _scan_unit(unit: Unit) -> tuple[Unit, Any, list, int]:
+    """Load, scan and finish one unit in a worker; only the finished (compact) result goes back."""
+    scanner: Scanner = _WORKER["scanner"]
+    problems: list[str] = []
+    loaded = load(unit.source, _WORKER["options"], problems, unit)
+    findings, new_entries = scanner.scan_loaded(loaded, _WORKER["cache"])
+    result = ScanResult(loaded, findings, problems)
+    return unit, _WORKER["finish"](result), new_entries, len(loaded.documents)
+
+
+def run(
+    scanner: Scanner,
+    units: list[Unit],
+    options: Options,
+    finish: Callable[[ScanResult], Any],
+    *,
+    jobs: int = 1,
+    cache: FindingCache | None = None,
+    progress=None,
+) -> Iterator[tuple[Unit, Any, int]]:
+    """Scan every unit and yield (unit, finish(result), documents) in input order.
+
+    Corpus-wide passes first observe every document (map), their statistics are merged (reduce)
+    and prepared; then each unit is loaded, scanned and finished by a worker. `finish` runs in the
+    worker, so what crosses back is only what the caller needs (formatted lines, cleaned text...).
+    """
+    jobs = max(1, jobs)
+    if jobs > 1 and (len(units) < 2 or sum(u.size for u in units) < PARALLEL_MIN_BYTES):
+        jobs = 1
+    state = {"scanner": scanner, "options": options, "finish": finish, "cache": cache}
+    pool = None
+    if jobs > 1:
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    try:
+        if scanner.corpus_passes:
+            _init_worker(state)
+            if jobs > 1:
+                with ctx.Pool(jobs, _init_worker, (state,)) as observe_pool:
+                    observed = list(observe_pool.imap(_observe_unit, units, chunksize=1))
+            else:
+                observed = [_observe_unit(u) for u in units]
+            _prepare(scanner, [stats for _, stats in observed])
+        if jobs > 1:
+            pool = ctx.Pool(jobs, _init_worker, (state,))
+            results = pool.imap(_scan_unit, units, chunksize=1)
+        else:
+            _init_worker(state)
+            results = map(_scan_unit, units)
+        for unit, finished, new_entries, ndocs in results:
+            if cache is not None and new_entries:
+                cache.put_many(new_entries)
+            if progress is not None:
+                progress.advance(unit.size, ndocs)
+            yield unit, finished, ndocs
+    finally:
+        if pool is not None:
+            pool.terminate()
+        _WORKER.clear()
+
+
+def _prepare(scanner: Scanner, per_unit: list[list]) -> None:
+    for k, p in enumerate(scanner.corpus_passes):
+        merged = None
+        for stats in per_unit:
+            if stats[k] is not None:
+                merged = stats[k] if merged is None else p.merge(merged, stats[k])
+        p.prepare(merged)
 
 
 def locate(doc: Document, findings: list[Finding]) -> list[Finding]:

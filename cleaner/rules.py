@@ -43,7 +43,9 @@ COMMON_KEYS = {
 LAYOUT_KEYS = {
     "good_words": "a line of this many words ending like a sentence is body text (default 10)",
     "long_words": "a line of this many words is body text whatever its ending (default 25)",
-    "penalty": "cost of a non-sentence line when the main text region is chosen (default 1.0)",
+    "penalty": "cost of a non-sentence line when the main text region is chosen (default 2.0)",
+    "page_menu": "a document counts as a whole page (and is judged) only with this many menu-like lines "
+    "in a row: at most 3 words, no digits, no final punctuation (default 4)",
 }
 
 # kind -> {key: meaning}; the closed vocabulary of rule kinds and their own keys.
@@ -96,6 +98,7 @@ KINDS: dict[str, dict[str, str]] = {
         "max_words": "longer lines are never matched (default: no limit)",
         "skip_digits": "leave lines holding a digit alone (dates, scores, tables); default false",
         "keep_tables": "keep a table (short lines, half with digits) touching the main text; default true",
+        "keep_near_prose": "keep prose lines (5+ words, final punctuation) this close to the main text (default 3)",
         "min_region": "fewer lines than this above/below the main text are left alone (default 3)",
         "keep_title": "keep the headline just above the main text; default true",
         "sentences": "also flag sentence-like lines in the region; default true",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.lines import LinePass
 from cleaner.passes.names import NamesPass
-from cleaner.passes.structure import StructurePass
+from cleaner.passes.structure import LearnedLinePass, StructurePass
 from cleaner.passes.substitute import SubstitutionPass
 from cleaner.passes.unicode import UnicodePass
 from cleaner.rules import Rule, RuleSet
 
-PASS_CLASSES: list[type[Pass]] = [LinePass, SubstitutionPass, UnicodePass, StructurePass, NamesPass]
+PASS_CLASSES: list[type[Pass]] = [LinePass, SubstitutionPass, UnicodePass, StructurePass, LearnedLinePass, NamesPass]
 
 
 def build_passes(ruleset: RuleSet, rules: list[Rule], settings: Settings | None = None) -> list[Pass]:

@@ -32,10 +32,10 @@ from cleaner.passes.lines import DEFAULT_MAX_LENGTH, normalize_line
 from cleaner.rules import Rule, RuleSet
 from cleaner.text import Line, deletion_end, split_lines, word_count
 
-TERMINAL = re.compile(r"[.!?…。！？:;][\"”’»)\]*]*\s*$")
+TERMINAL = re.compile(r"[.!?…。！？、，:;][\"”’»)\]*]*\s*$")
 DIGIT = re.compile(r"\d")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-LAYOUT_DEFAULTS = {"good_words": 10, "long_words": 25, "penalty": 1.0}
+LAYOUT_DEFAULTS = {"good_words": 10, "long_words": 25, "penalty": 2.0, "page_menu": 4}
 
 
 def line_size(text: str) -> float:
@@ -59,6 +59,7 @@ class Layout:
     start: int  # main text: content[start..end] (inclusive); start > end when there is none
     end: int
     stop: int  # content index where an end-of-article block starts (len(content) if none)
+    page: bool  # holds a menu: the document is a whole page, not just an article
 
     @property
     def has_main(self) -> bool:
@@ -72,7 +73,7 @@ def main_region(size: list[float], sentence: list[bool], penalty: float, stop: i
     for i in range(stop):
         if current <= 0:
             current, start = 0.0, i
-        current += size[i] if sentence[i] else -penalty
+        current += size[i] if sentence[i] else -penalty if size[i] else 0.0  # a line of no words is neutral
         if current > best:
             best, best_start, best_end = current, start, i
     return best_start, best_end
@@ -94,7 +95,19 @@ def layout(text: str, params: dict[str, Any], markers: list[tuple[re.Pattern[str
                 stop = n
                 break
     start, end = main_region(size, sentence, params["penalty"], stop)
-    return Layout(lines, content, size, sentence, start, end, stop)
+    page = longest_menu(lines, content, size) >= params["page_menu"]
+    return Layout(lines, content, size, sentence, start, end, stop, page)
+
+
+def longest_menu(lines: list[Line], content: list[int], size: list[float]) -> int:
+    """The longest run of menu-like lines: at most 3 words, no digits, no final punctuation."""
+    best = current = 0
+    for i, s in zip(content, size):
+        text = lines[i].content
+        menu = s <= 3 and not DIGIT.search(text) and not TERMINAL.search(text)
+        current = current + 1 if menu else 0
+        best = max(best, current)
+    return best
 
 
 def short_runs(lay: Layout, max_words: float) -> list[tuple[int, int]]:
@@ -153,7 +166,9 @@ def line_key(text: str) -> str:
 
 
 class StructurePass(Pass):
-    kinds = frozenset({"outside-main-text", "short-line-run", "dense-region", "learned-line"})
+    """outside-main-text, short-line-run and dense-region: judged on each document alone (cacheable)."""
+
+    kinds = frozenset({"outside-main-text", "short-line-run", "dense-region"})
 
     def __init__(self, rules: list[Rule], ruleset: RuleSet, settings: Settings):
         super().__init__(rules, ruleset, settings)
@@ -163,14 +178,13 @@ class StructurePass(Pass):
             if r.kind == "block-from-marker" and r.enabled and r.prefix == "BP"
         ]
         self.learned_rules = [r for r in rules if r.kind == "learned-line"]
-        self.corpus_wide = bool(self.learned_rules)
         self.max_learn_words = max((r.params.get("max_words", 12) for r in self.learned_rules), default=0)
         self.frequent: dict[str, tuple[dict[str, int], int]] = {}  # source -> (key -> docs, docs in source)
         self.corpus_docs = 0
         self.corpus_counts: dict[str, int] = {}
         self.prepared = False
 
-    # ---- corpus-wide statistics for learned-line rules ----------------------------------------
+    # ---- corpus-wide statistics for learned-line rules (LearnedLinePass) -----------------------
 
     def observe(self, doc: Document) -> dict[str, Any]:
         """Hashes of this document's distinct short lines, under its source: {source: [1, {key: 1}]}."""
@@ -233,6 +247,8 @@ class StructurePass(Pass):
             lay = cache[key]
             if not lay.content:
                 return []
+            if not lay.page and rule.kind != "learned-line":
+                continue  # structure is judged on whole pages only; a clean article has no menu
             handler = getattr(self, "_" + rule.kind.replace("-", "_"))
             for n, confidence, detail in handler(rule, lay, doc):
                 i = lay.content[n]
@@ -256,6 +272,7 @@ class StructurePass(Pass):
         region = p.get("region", "top")
         min_distance, max_words = p.get("min_distance", 1), p.get("max_words", 10_000)
         sentences, skip_digits = p.get("sentences", True), p.get("skip_digits", False)
+        near = p.get("keep_near_prose", 3)
         keep = title_line(lay) if p.get("keep_title", True) else None
         attached = attached_table(lay) if p.get("keep_tables", True) else set()
         spans = []
@@ -272,6 +289,8 @@ class StructurePass(Pass):
                 distance = lay.start - n if n < lay.start else n - lay.end
                 if n == keep or n in attached or distance < min_distance or lay.size[n] > max_words:
                     continue
+                if distance <= near and lay.size[n] >= 5 and TERMINAL.search(lay.lines[lay.content[n]].content):
+                    continue  # prose right next to the article (jusText's near-good): a closing line, a standfirst
                 if (lay.sentence[n] and not sentences) or (
                     skip_digits and DIGIT.search(lay.lines[lay.content[n]].content)
                 ):
@@ -342,3 +361,10 @@ class StructurePass(Pass):
             scope = f"source '{doc.source}'" if same_source and doc.source else "the corpus"
             share = frequency / docs
             yield n, rule.confidence * min(1.0, 0.5 + share), f"in {frequency} of {docs} documents of {scope}"
+
+
+class LearnedLinePass(StructurePass):
+    """learned-line: lines recurring across the corpus; observes every document first (corpus-wide)."""
+
+    kinds = frozenset({"learned-line"})
+    corpus_wide = True

@@ -1,0 +1,251 @@
+"""Structural boilerplate signals (BP017-BP024) on small hand-made pages, negatives included, and learned lines."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from cleaner.cli import main
+from cleaner.model import Applicability, Document
+from cleaner.passes.structure import LAYOUT_DEFAULTS, LearnedLinePass, layout
+ROOT = Path(__file__).resolve().parent.parent.parent
+CORPUS, RULES = ROOT / "corpus", ROOT / "rules"
+
+STRUCTURE = "BP017,BP018,BP019,BP020,BP022,BP023,BP024"  # the enabled ones (BP021 is off by default)
+
+MENU = ["Home", "World", "Business", "Sport", "Culture", "Opinion"]
+TITLE = "Kyiv mayor pleads with US and Germany over threat of invasion"
+BODY = [
+    "The mayor of the Ukrainian capital urged the United States and Germany to act now, he said on Friday.",
+    "He spoke at the end of the Munich Security Conference, in front of the press and several ministers.",
+    "The German foreign minister took a different approach and expressed sympathy for the mayor’s plea.",
+    "Officials in Berlin said they would look again at the list of equipment they could send to Kyiv.",
+]
+FOOTER = ["About us", "Contact", "Privacy policy", "Terms of use", "Careers", "Advertise with us"]
+
+
+def page(*blocks: list[str]) -> str:
+    return "\n".join(line for block in blocks for line in block) + "\n"
+
+
+def flagged(findings, text: str) -> dict[str, str]:
+    """line text -> code of the finding that deletes it."""
+    return {f.original.strip(): f.code for f in findings if f.replacement == ""}
+
+
+# ---- menus and link lists around the article (BP017, safe) --------------------------------------
+
+
+def test_menu_above_and_below_the_article_is_removed_safely(scan):
+    text = page(MENU, [TITLE], BODY, FOOTER)
+    found = scan(text, STRUCTURE)
+    lines = flagged(found, text)
+    for item in MENU + FOOTER:
+        assert lines[item] == "BP017", item
+    assert TITLE not in lines and not any(b in lines for b in BODY)
+    menu = [f for f in found if f.code == "BP017"]
+    assert all(f.applicability is Applicability.SAFE for f in menu)
+    assert "run of 6 short lines outside the main text" in menu[0].message
+
+
+def test_short_runs_with_digits_are_tables_not_menus(scan):
+    scores = ["1 Kyle Busch", "2 Martin Truex", "3 Kevin Harvick", "4 Denny Hamlin", "5 Joey Logano"]
+    text = page(MENU, [TITLE], BODY, scores)
+    assert not any(f.code == "BP017" and "Busch" in f.original for f in scan(text, "BP017"))
+
+
+# ---- negatives: article structure that must stay ------------------------------------------------
+
+
+def test_lists_and_subheadings_inside_the_article_stay(scan):
+    subheading = ["‘Relentless aggression’"]
+    items = ["Helmets", "Body armour", "Anti-tank weapons", "Air defence", "Medical kits"]
+    text = page(MENU, [TITLE], BODY[:2], subheading, BODY[2:3], items, BODY[3:])
+    lines = flagged(scan(text, STRUCTURE), text)
+    assert not any(x in lines for x in subheading + items + BODY + [TITLE])
+
+
+def test_a_clean_article_without_a_menu_is_not_judged(scan):
+    # no run of menu-like lines: an article, not a page; its closing list and credits stay
+    closing = ["Reporting by Will Dunham", "Editing by Tom Brown", "© Reuters", "Photos: AP", "(AP)"]
+    text = page([TITLE], BODY, closing)
+    assert scan(text, STRUCTURE) == []
+
+
+def test_sample_corpus_gets_no_structural_finding(scan):
+    for path in sorted(CORPUS.glob("*.txt")):
+        assert scan(path.read_text(encoding="utf-8"), STRUCTURE) == [], path.name
+
+
+# ---- header and footer regions (BP018, BP019, unsafe) -------------------------------------------
+
+
+def test_header_above_the_main_text_is_unsafe_and_the_title_kept(scan):
+    header = ["Example News", "Sign up for alerts today", "March 3, 2022 at 10:00"]
+    text = page(MENU[:4], header, [TITLE], BODY)
+    found = [f for f in scan(text, "BP018")]
+    lines = flagged(found, text)
+    assert set(header) <= set(lines) and TITLE not in lines
+    assert all(f.applicability is Applicability.UNSAFE and 0 < f.confidence < 1 for f in found)
+    assert "above the main text" in found[0].message
+
+
+def test_footer_teasers_below_the_main_text_are_unsafe(scan):
+    teasers = ["Zelensky visits the front line near Bakhmut", "Prices of grain rise again in Europe", "Watch"]
+    text = page(MENU, [TITLE], BODY, teasers)
+    found = scan(text, "BP019")
+    assert set(teasers) <= set(flagged(found, text))
+    assert "below the main text" in found[0].message
+
+
+def test_footer_keeps_a_table_touching_the_text_and_prose_next_to_it(scan):
+    poll = ["%165 votes", "%250 votes", "%437 votes", "%155 votes"]
+    closing = "This article has been adapted from its original source."
+    teaser = ["Zelensky visits the front line near Bakhmut on Sunday"]
+    text = page(MENU, [TITLE], BODY, [closing], poll, teaser, FOOTER)
+    lines = flagged(scan(text, "BP019"), text)
+    assert closing not in lines and not any(p in lines for p in poll)
+    assert set(teaser + FOOTER) <= set(lines)
+
+
+def test_two_lines_around_the_text_are_not_a_region(scan):
+    text = page(MENU[:4], [TITLE], BODY, ["Photo: AP", "(AP)"])
+    assert scan(text, "BP019") == []
+
+
+# ---- inside the main text (BP020) and far from it (BP024) ---------------------------------------
+
+
+def test_share_bar_inside_the_text_is_unsafe(scan):
+    share = ["Share", "Facebook post", "Twitter post", "Email link", "Print page", "Copy link"]
+    text = page(MENU, [TITLE], BODY[:2], share, BODY[2:])
+    found = scan(text, "BP020")
+    assert set(flagged(found, text)) == set(share)
+    assert all(f.applicability is Applicability.UNSAFE for f in found)
+
+
+def test_short_lines_far_from_the_text_are_safe(scan):
+    far = [f"Section {word}." for word in "abcdefghijklmnopqrst"]  # punctuated: not a menu run
+    text = page(MENU[:4], far, [TITLE], BODY)
+    found = [f for f in scan(text, "BP024")]
+    lines = flagged(found, text)
+    assert "Section a." in lines and "Section t." not in lines  # the nearest ones are left to BP018
+    assert all(f.applicability is Applicability.SAFE for f in found)
+    assert "lines above the main text" in found[0].message
+
+
+def test_dense_region_smoothing_by_neighbours(scan):
+    gallery = ["Photo gallery", "By Example Photo Desk", "Gallery: 12 photos", "Caption one here",
+               "Caption two is here", "Caption three", "Caption four"]
+    text = page(MENU[:4], [TITLE], BODY[:2], gallery, BODY[2:])
+    lines = flagged(scan(text, "BP021"), text)
+    assert "Caption one here" in lines and not any(b in lines for b in BODY)
+
+
+# ---- end-of-article markers --------------------------------------------------------------------
+
+
+def test_nothing_after_an_end_marker_is_flagged_twice(scan):
+    comments = ["3 Responses", "Great article!", "Me too", "Leave a Reply", "Name", "Email", "Website"]
+    text = page(MENU, [TITLE], BODY * 2, comments)
+    found = scan(text, "BP")
+    marker = text.index("3 Responses")
+    after = [f for f in found if f.start >= marker]
+    assert [f.code for f in after] == ["BP007"]
+
+
+# ---- layout -----------------------------------------------------------------------------------
+
+
+def test_main_text_is_the_stretch_of_sentences():
+    text = page(MENU, [TITLE], BODY, FOOTER)
+    lay = layout(text, dict(LAYOUT_DEFAULTS), [])
+    assert (lay.start, lay.end) == (len(MENU) + 1, len(MENU) + len(BODY))
+    assert lay.page
+
+
+def test_cjk_text_counts_as_sentences():
+    cjk = "先日、不正に改造したiPhoneを販売したとして、商標法違反の疑いで20代の男性が逮捕されたというニュースを耳にしました。"
+    lay = layout(page(MENU, [cjk, cjk]), dict(LAYOUT_DEFAULTS), [])
+    assert lay.sentence[len(MENU)] and lay.start == len(MENU)
+
+
+# ---- learned boilerplate (BP022 per source, BP023 across the corpus) ----------------------------
+
+
+def record(n: int, source: str, extra: list[str], menu: bool = True) -> dict:
+    text = page(MENU[:4] if menu and n % 2 else [], [f"{TITLE} {n}"], BODY, extra)
+    return {"id": f"{source}-{n}", "source": source, "text": text}
+
+
+def scan_jsonl(tmp_path: Path, records: list[dict], select: str) -> list[dict]:
+    corpus = tmp_path / "feed.jsonl"
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "findings.jsonl"
+    status = main(["scan", str(corpus), "--rules", str(RULES), "--select", select, "--format", "jsonl",
+                   "-o", str(out), "-q", "--no-cache", "-j", "1"])
+    assert status == 0
+    return [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_learned_line_recurring_in_a_source_jsonl(tmp_path):
+    sign_off = ["Example Times is an independent newspaper", "Support us", "Read our ethics code"]
+    records = [record(n, "example-times", sign_off) for n in range(6)]
+    records += [record(n, "other-site", ["Support us"] if n < 2 else []) for n in range(6)]
+    found = scan_jsonl(tmp_path, records, "BP022")
+    hits = {(f["doc"].split("#")[1], f["original"].strip()) for f in found}
+    assert ("example-times-0", "Support us") in hits
+    assert all(doc.startswith("example-times") for doc, _ in hits)  # 2 of 6 in other-site: not enough
+    assert "in 6 of 6 documents of source 'example-times'" in found[0]["message"]
+    assert found[0]["applicability"] == "safe"
+    assert not any(line in BODY for _, line in hits)
+
+
+def test_learned_line_across_the_corpus_matches_whole_lines_only(tmp_path):
+    records = [record(n, f"site-{n}", ["Ukraine"], menu=False) for n in range(8)]
+    records.append({"id": "x", "source": "site-x", "text": page([TITLE], ["Ukraine said on Friday it was ready."])})
+    found = scan_jsonl(tmp_path, records, "BP023")
+    assert {f["original"].strip() for f in found} == {"Ukraine"}
+    assert len(found) == 8 and all(f["applicability"] == "unsafe" for f in found)
+
+
+def test_learned_statistics_merge_associatively_and_stay_small(ruleset):
+    rules = [r for r in ruleset.rules if r.kind == "learned-line"]
+    p = LearnedLinePass(rules, ruleset, None)
+    docs = [Document(str(n), page([TITLE], BODY, ["Support us"]), "x", source) for n, source in
+            enumerate(["a", "a", "b"])]
+    a, b, c = (p.observe(d) for d in docs)
+    assert p.merge(p.merge(a, b), c) == p.merge(a, p.merge(b, c))
+    merged = p.merge(p.merge(a, b), c)
+    assert json.loads(json.dumps(merged)) == merged and pickle.loads(pickle.dumps(merged)) == merged
+    assert merged["a"][0] == 2 and merged["b"][0] == 1
+    assert all(len(key) == 16 for _, counts in merged.values() for key in counts)  # hashes, not text
+    assert TITLE not in json.dumps(merged) and "Support" not in json.dumps(merged)
+
+
+def test_allow_list_keeps_recurring_real_content(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for pack in RULES.glob("*.yaml"):
+        text = pack.read_text(encoding="utf-8")
+        if pack.name == "page.yaml":
+            text = text.replace("    allow: []\n    message: line that recurs in many documents of the corpus",
+                                "    allow: [Ukraine]\n    message: line that recurs in many documents of the corpus")
+            assert "allow: [Ukraine]" in text
+        (rules / pack.name).write_text(text, encoding="utf-8")
+    records = [record(n, f"site-{n}", ["Ukraine"], menu=False) for n in range(8)]
+    corpus = tmp_path / "feed.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "f.jsonl"
+    assert main(["scan", str(corpus), "--rules", str(rules), "--select", "BP023", "--format", "jsonl",
+                 "-o", str(out), "-q", "--no-cache", "-j", "1"]) == 0
+    assert out.read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize("n_docs", [1, 3])
+def test_too_few_documents_teach_nothing(tmp_path, n_docs):
+    records = [record(n, "s", ["Support us"]) for n in range(n_docs)]
+    assert scan_jsonl(tmp_path, records, "BP022,BP023") == []

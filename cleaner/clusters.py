@@ -83,10 +83,14 @@ def cluster_names(counts: Counter, dictionary: Dictionary | None = None, style: 
     for members in _blocks(words):  # nearest neighbours inside each block
         forms = [translit_form(words[i]) for i in members]
         scores = process.cdist(
-            forms, forms, scorer=fuzz.ratio, processor=utils.default_process,
-            score_cutoff=NEIGHBOUR_SCORE, workers=-1,
+            forms,
+            forms,
+            scorer=fuzz.ratio,
+            processor=utils.default_process,
+            score_cutoff=NEIGHBOUR_SCORE,
+            workers=-1,
         )
-        for a, b in zip(*scores.nonzero()):
+        for a, b in zip(*scores.nonzero(), strict=True):
             if a < b:
                 union(members[a], members[b])
     groups: dict[int, list[str]] = {}
@@ -113,7 +117,7 @@ def _blocks(words: list[str]) -> list[list[int]]:
     for i, word in enumerate(words):
         blocks.setdefault(block_key(word), []).append(i)
     out = []
-    for key, members in blocks.items():
+    for members in blocks.values():
         if len(members) <= MAX_BLOCK:
             out.append(members)
             continue
@@ -150,7 +154,9 @@ LEARNED_HEADER = (
 )
 
 
-def write_cluster(cluster: Cluster, path: Path, *, canonical: str | None, entity_id: str | None, kind: str) -> dict:
+def write_cluster(
+    cluster: Cluster, path: Path, *, canonical: str | None, entity_id: str | None, kind: str
+) -> dict:
     """Append the cluster as a new entity to a dictionary file the user owns; check the folder still loads.
 
     A cluster that already contains a dictionary spelling is refused (extend that entity instead), as is
@@ -158,8 +164,12 @@ def write_cluster(cluster: Cluster, path: Path, *, canonical: str | None, entity
     """
     if cluster.known:
         listed = ", ".join(f"{w} ({e})" for w, e in sorted(cluster.known.items()))
-        raise RuleError([f"{path}: the cluster has spellings already in the dictionary: {listed}; "
-                         f"add the others to that entity's variants instead"])
+        raise RuleError(
+            [
+                f"{path}: the cluster has spellings already in the dictionary: {listed}; "
+                f"add the others to that entity's variants instead"
+            ]
+        )
     canonical = canonical or cluster.canonical
     entity_id = entity_id or re.sub(r"[^a-z0-9]+", "-", translit_form(canonical).lower()).strip("-")
     if not NAME_RE.match(entity_id):

@@ -7,12 +7,12 @@ import shutil
 from collections import Counter
 
 import pytest
+from conftest import CORPUS, RULES
 
 from cleaner.cli import main
 from cleaner.clusters import cluster_names, count_names
 from cleaner.passes.names_dict import load_dictionary
 from cleaner.rules import load_rules
-from conftest import CORPUS, RULES
 
 
 def names_jsonl(capsys, *args: str) -> list[dict]:
@@ -69,16 +69,37 @@ def test_write_cluster_into_learned_dictionary(tmp_path, capsys):
     (corpus / "a.txt").write_text("Governor Hrytsenko spoke. Hrytsenko left. Then Hrytzenko came back.\n")
     clusters = names_jsonl(capsys, str(corpus), "--rules", str(rules))
     (n,) = [c["cluster"] for c in clusters if c["canonical"] == "Hrytsenko"]
-    assert main(["names", str(corpus), "--rules", str(rules), "--write", str(n), "--id", "ivan-hrytsenko"]) == 0
+    assert (
+        main(["names", str(corpus), "--rules", str(rules), "--write", str(n), "--id", "ivan-hrytsenko"]) == 0
+    )
     assert "wrote entity ivan-hrytsenko" in capsys.readouterr().out
     dictionary = load_dictionary(load_rules(rules))
     entity = dictionary.entities["ivan-hrytsenko"]
     assert entity.canonical == {"*": "Hrytsenko"} and entity.variants == ("Hrytzenko",)
     # the learned spelling is now an alias: scan proposes it as safe
-    assert main(["scan", str(corpus), "--rules", str(rules), "--select", "NM001", "--format", "jsonl",
-                 "--no-cache", "-j", "1", "-q"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                str(corpus),
+                "--rules",
+                str(rules),
+                "--select",
+                "NM001",
+                "--format",
+                "jsonl",
+                "--no-cache",
+                "-j",
+                "1",
+                "-q",
+            ]
+        )
+        == 0
+    )
     found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(f["original"], f["replacement"], f["applicability"]) for f in found] == [("Hrytzenko", "Hrytsenko", "safe")]
+    assert [(f["original"], f["replacement"], f["applicability"]) for f in found] == [
+        ("Hrytzenko", "Hrytsenko", "safe")
+    ]
 
 
 def test_write_refuses_a_cluster_already_in_the_dictionary(tmp_path, capsys):

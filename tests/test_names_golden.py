@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from cleaner.cli import main
 from conftest import CORPUS, RULES
+
+from cleaner.cli import main
 
 D0, D1, D2 = "000_6b32ff4da4a937aa.txt", "001_607f136d281cee2b.txt", "002_9893f283f636da73.txt"
 SAFE, UNSAFE, DISPLAY = "safe", "unsafe", "display"
@@ -41,8 +42,23 @@ EXPECTED = Counter(
 
 
 def scan_jsonl(capsys, *extra: str) -> list[dict]:
-    code = main(["scan", str(CORPUS), "--rules", str(RULES), "--select", "NM,TR", "--format", "jsonl",
-                 "--no-cache", "-j", "1", "-q", *extra])
+    code = main(
+        [
+            "scan",
+            str(CORPUS),
+            "--rules",
+            str(RULES),
+            "--select",
+            "NM,TR",
+            "--format",
+            "jsonl",
+            "--no-cache",
+            "-j",
+            "1",
+            "-q",
+            *extra,
+        ]
+    )
     assert code == 0
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
@@ -50,7 +66,8 @@ def scan_jsonl(capsys, *extra: str) -> list[dict]:
 def test_sample_corpus_gives_exactly_the_issue_list(capsys):
     found = scan_jsonl(capsys)
     got = Counter(
-        (f["doc"].rsplit("/", 1)[-1], f["code"], f["original"], f["replacement"], f["applicability"]) for f in found
+        (f["doc"].rsplit("/", 1)[-1], f["code"], f["original"], f["replacement"], f["applicability"])
+        for f in found
     )
     assert got == EXPECTED
 
@@ -75,8 +92,23 @@ def test_pronoun_finding_is_the_he_after_bearback(capsys):
 
 def test_apply_auto_applies_only_the_safe_ones(tmp_path, capsys):
     out = tmp_path / "reviewed"
-    code = main(["apply", str(CORPUS), "--rules", str(RULES), "--select", "NM,TR", "--auto",
-                 "--out", str(out), "--no-cache", "-j", "1", "-q"])
+    code = main(
+        [
+            "apply",
+            str(CORPUS),
+            "--rules",
+            str(RULES),
+            "--select",
+            "NM,TR",
+            "--auto",
+            "--out",
+            str(out),
+            "--no-cache",
+            "-j",
+            "1",
+            "-q",
+        ]
+    )
     assert code == 0
     d0 = (out / D0).read_text(encoding="utf-8")
     d1 = (out / D1).read_text(encoding="utf-8")

@@ -20,8 +20,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = {
-    "City": "place", "Town": "place", "Village": "place", "Settlement": "place", "Region": "place",
-    "Country": "place", "Company": "organisation", "Phrase": "term", "Person": "person",
+    "City": "place",
+    "Town": "place",
+    "Village": "place",
+    "Settlement": "place",
+    "Region": "place",
+    "Country": "place",
+    "Company": "organisation",
+    "Phrase": "term",
+    "Person": "person",
     "Personal name": "given-name",
 }
 
@@ -43,7 +50,11 @@ def entity_id(row: dict) -> str:
 
 def main(argv: list[str]) -> int:
     source = Path(argv[1]) if len(argv) > 1 else ROOT.parent / "shared" / "data" / "spellingukraine"
-    rows = [json.loads(line) for line in (source / "vocabulary.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (source / "vocabulary.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     hand = yaml.safe_load((ROOT / "rules" / "names.yaml").read_text(encoding="utf-8"))
     hand_ids = {e["id"] for e in hand.get("entities", [])}
     taken = {f for e in hand.get("entities", []) for f in _forms(e)}
@@ -57,7 +68,10 @@ def main(argv: list[str]) -> int:
         variants = []
         for v in row["incorrect"]:
             if v == row["correct"] or v in correct or v in taken or v in variants:
-                print(f"dropped variant {v!r} of {eid}: already an entry or another entity's spelling", file=sys.stderr)
+                print(
+                    f"dropped variant {v!r} of {eid}: already an entry or another entity's spelling",
+                    file=sys.stderr,
+                )
                 continue
             if v in DROP:
                 print(f"dropped variant {v!r} of {eid}: {DROP[v]}", file=sys.stderr)
@@ -68,7 +82,11 @@ def main(argv: list[str]) -> int:
         entity = {"id": eid, "kind": kind, "canonical": row["correct"]}
         if variants:
             entity["variants"] = variants
-        ambiguous = [v for v in variants if kind == "place" and " " not in v and SURNAME_SHAPE.search(v) and v not in NOT_AMBIGUOUS]
+        ambiguous = [
+            v
+            for v in variants
+            if kind == "place" and " " not in v and SURNAME_SHAPE.search(v) and v not in NOT_AMBIGUOUS
+        ]
         if ambiguous:
             entity["ambiguous"] = ambiguous
             entity["context"] = list(PLACE_CONTEXT)

@@ -1,8 +1,8 @@
-"""One spelling per person and place: dictionary aliases, fuzzy misspellings, in-document consistency, pronouns.
+"""One spelling per person and place: dictionary aliases, fuzzy misspellings, consistency, pronouns.
 
 Kinds handled (codes in rules/names.yaml):
   name-alias        a spelling the dictionary lists for an entity -> its canonical form in the style (safe)
-  name-fuzzy        a close misspelling of an entity the dictionary does not list (unsafe, score as confidence)
+  name-fuzzy        a close misspelling the dictionary does not list (unsafe, score as confidence)
   name-consistency  a name written two ways in one article, neither in the dictionary: minority -> majority
   pronoun-gender    "he"/"she" in a quote attribution that does not match the person just named (display)
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
 
-from cleaner.model import Applicability, Document, Finding
+from cleaner.model import Document, Finding
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.names_dict import (
     CONTEXT_WINDOW,
@@ -36,14 +36,19 @@ from cleaner.passes.names_dict import (
 )
 from cleaner.rules import Rule, RuleSet
 
-WORD = re.compile(r"(?<![\w\-’'])[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*(?![\w\-])")
+# the left boundary comes after the first letter so the regex engine can skip ahead to capitals
+WORD = re.compile(r"[A-Z](?<![\w\-’'][A-Z])[a-z]+(?:-[A-Z]?[a-z]+)*(?![\w\-])")
+PAIR = re.compile(r"[A-Z](?<![\w\-’'][A-Z])([a-z]+) (?=([A-Z][a-z]+(?:-[A-Z]?[a-z]+)*)(?![\w\-]))")
+BOUNDARY = re.compile(r"[\w\-’']")
 PRONOUN = re.compile(
     r"\b(he|she|He|She)\s+(said|says|added|adds|continued|told|asked|noted|stressed|explained|wrote|insisted)\b"
 )
 OTHER_SPEAKER = re.compile(
     r"\b[A-Z][a-z]+ [A-Z][a-z]+\b|\b[A-Z][a-z]+(?:’s|'s)? (?:said|says|added|told|asked|continued)\b"
 )
-SPEECH_AFTER = re.compile(r"(?:’s|'s)?\s+(?:said|says|added|told|asked|continued|noted|stressed|explained|wrote)\b")
+SPEECH_AFTER = re.compile(
+    r"(?:’s|'s)?\s+(?:said|says|added|told|asked|continued|noted|stressed|explained|wrote)\b"
+)
 PRONOUN_WINDOW = 400
 MIN_FUZZY_LENGTH = 4
 DEFAULT_MIN_SCORE = 85.0
@@ -75,6 +80,8 @@ class NamesPass(Pass):
         self.blocks = self._fuzzy_blocks()
         self.first_names = self._first_name_blocks()
         self._fuzzy_cache: dict = {}
+        self._first_cache: dict[str, list] = {}
+        self.alias_words = {word for alias in self.aliases for word in alias.split()}
 
     # ------------------------------------------------------------ set-up
 
@@ -133,13 +140,19 @@ class NamesPass(Pass):
             for m in mentions:
                 if m.replacement != text[m.start : m.end]:
                     findings.append(alias_rule.finding(doc, m.start, m.end, m.replacement))
-        taken = [(m.start, m.end) for m in mentions]
-        fuzzy = self._fuzzy(doc, mentions, taken) if "name-fuzzy" in self.rule or "pronoun-gender" in self.rule else []
+        counts = Counter(WORD.findall(text))
+        fuzzy: list[tuple[Finding | None, Mention]] = []
+        if ("name-fuzzy" in self.rule or "pronoun-gender" in self.rule) and self._has_candidates(
+            text, counts, {m.entity.id for m in mentions}
+        ):
+            # the slow, positional look only for articles with a word near a dictionary spelling
+            words = _outside(WORD.finditer(text), [(m.start, m.end) for m in mentions])
+            fuzzy = self._fuzzy(doc, mentions, words)
         if "name-fuzzy" in self.rule:
             findings.extend(f for f, _ in fuzzy)
-        taken += [(m.start, m.end) for _, m in fuzzy]
         if "name-consistency" in self.rule:
-            findings.extend(self._consistency(doc, taken))
+            fixed = {w for _, m in fuzzy for w in text[m.start : m.end].split()}
+            findings.extend(self._consistency(doc, counts, fixed))
         if "pronoun-gender" in self.rule:
             people = mentions + [m for _, m in fuzzy]
             findings.extend(self._pronouns(doc, sorted(people, key=lambda m: m.start)))
@@ -149,6 +162,8 @@ class NamesPass(Pass):
         if self.regex is None:
             return
         for m in self.regex.finditer(text):
+            if m.start() and BOUNDARY.match(text, m.start() - 1):
+                continue  # inside a word
             alias: Alias = self.aliases[m.group(0)]
             if alias.exception:
                 continue
@@ -156,7 +171,9 @@ class NamesPass(Pass):
                 continue
             yield Mention(m.start(), m.end(), alias.entity, alias.replacement)
 
-    def _fuzzy(self, doc: Document, mentions: list[Mention], taken) -> list[tuple[Finding | None, Mention]]:
+    def _fuzzy(
+        self, doc: Document, mentions: list[Mention], words: list[re.Match]
+    ) -> list[tuple[Finding | None, Mention]]:
         """Capitalised words close to a dictionary spelling of their block, with context to back them.
 
         A word after a capitalised word is read as a full name first: the first name must be close to
@@ -167,20 +184,25 @@ class NamesPass(Pass):
         min_score = float(rule.params.get("min_score", DEFAULT_MIN_SCORE)) if rule else DEFAULT_MIN_SCORE
         text = doc.text
         named = {m.entity.id for m in mentions}
-        words = [w for w in WORD.finditer(text) if not _inside(w.start(), w.end(), taken)]
         out: list[tuple[Finding | None, Mention]] = []
         consumed = -1
         for i, w in enumerate(words):
             if i <= consumed:
                 continue
-            prev = words[i - 1] if i and i - 1 > consumed and text[words[i - 1].end() : w.start()] == " " else None
-            hit = self._full_name(prev.group(0), w.group(0)) if prev is not None else None
+            prev = (
+                words[i - 1]
+                if i and i - 1 > consumed and text[words[i - 1].end() : w.start()] == " "
+                else None
+            )
+            hit = None
+            if prev is not None and self._first_name_owners(prev.group(0)):
+                hit = self._full_name(prev.group(0), w.group(0))
             if hit is not None:
                 start, (entity, replacement, base) = prev.start(), hit
             else:
-                lone = self._closest(w.group(0))
+                lone = self._closest(w.group(0)) if w.group(0) not in self.alias_words else None
                 if lone is None:
-                    continue
+                    continue  # unknown, or a word the dictionary knows only inside a full name
                 replacement, entity, base = lone
                 start = w.start()
                 if prev is not None and entity.kind == "person" and not _sentence_start(text, prev.start()):
@@ -195,7 +217,11 @@ class NamesPass(Pass):
             finding = None
             if rule is not None:
                 finding = rule.finding(
-                    doc, start, w.end(), replacement, confidence=round(score / 100, 3),
+                    doc,
+                    start,
+                    w.end(),
+                    replacement,
+                    confidence=round(score / 100, 3),
                     message=f"{rule.message} ({entity.id}, score {score:.0f})",
                 )
             out.append((finding, mention))
@@ -226,42 +252,82 @@ class NamesPass(Pass):
         self._fuzzy_cache[word] = result
         return result
 
+    def _has_candidates(self, text: str, counts: Counter, named: set[str]) -> bool:
+        """Could the article hold a fuzzy match? A cheap superset of what _fuzzy accepts (cached lookups)."""
+        lowered = None
+        for word in counts:
+            hit = self._closest(word) if word not in self.alias_words else None
+            if hit is None:
+                continue
+            entity = hit[1]
+            if entity.id in named:
+                return True
+            lowered = lowered if lowered is not None else text.lower()
+            if any(c.lower() in lowered for c in entity.context):
+                return True
+        for m in PAIR.finditer(text):
+            first, last = m.group(0)[:-1], m.group(2)
+            if (
+                f"{first} {last}" not in self.aliases
+                and self._first_name_owners(first)
+                and self._full_name(first, last)
+            ):
+                return True
+        return False
+
+    def _first_name_owners(self, first: str) -> list[tuple[Entity, str, set[str]]]:
+        """People whose first name is close to `first` (cached; empty for most capitalised words)."""
+        owners = self._first_cache.get(first)
+        if owners is None:
+            owners = []
+            block = self.first_names.get(block_key(first))
+            if block is not None:
+                forms, people = block
+                hits = process.extract(
+                    translit_form(first),
+                    forms,
+                    scorer=fuzz.ratio,
+                    processor=utils.default_process,
+                    score_cutoff=FIRST_NAME_CUTOFF,
+                    limit=8,
+                )
+                owners = [person for _, _, index in hits for person in people[index]]
+            self._first_cache[first] = owners
+        return owners
+
     def _full_name(self, first: str, last: str) -> tuple[Entity, str, float] | None:
         """(person, canonical full name, score) when `first last` reads as a person's name, else None."""
         key = (first, last)
         if key in self._fuzzy_cache:
             return self._fuzzy_cache[key]
         result = None
-        block = self.first_names.get(block_key(first))
-        if block is not None:
-            forms, owners = block
-            hits = process.extract(
-                translit_form(first), forms, scorer=fuzz.ratio, processor=utils.default_process,
-                score_cutoff=FIRST_NAME_CUTOFF, limit=8,
+        best = 0.0
+        for entity, target, surnames in self._first_name_owners(first):
+            if _gender_form_differs(last, target.rsplit(" ", 1)[1]):
+                continue
+            surname = max(fuzz.ratio(translit_form(last), translit_form(s)) for s in surnames)
+            if surname < SURNAME_CUTOFF:
+                continue
+            score = max(
+                fuzz.ratio(f"{first} {last}", target, processor=utils.default_process),
+                fuzz.ratio(translit_form(f"{first} {last}"), translit_form(target)),
             )
-            best = 0.0
-            for _, _, index in hits:
-                for entity, target, surnames in owners[index]:
-                    if _gender_form_differs(last, target.rsplit(" ", 1)[1]):
-                        continue
-                    surname = max(fuzz.ratio(translit_form(last), translit_form(s)) for s in surnames)
-                    if surname < SURNAME_CUTOFF:
-                        continue
-                    score = max(
-                        fuzz.ratio(f"{first} {last}", target, processor=utils.default_process),
-                        fuzz.ratio(translit_form(f"{first} {last}"), translit_form(target)),
-                    )
-                    if score > best:
-                        best, result = score, (entity, target, score)
+            if score > best:
+                best, result = score, (entity, target, score)
         self._fuzzy_cache[key] = result
         return result
 
-    def _consistency(self, doc: Document, taken) -> Iterable[Finding]:
+    def _consistency(self, doc: Document, all_counts: Counter, fixed: set[str]) -> Iterable[Finding]:
         """Two spellings of one unknown name in an article (same skeleton, close): minority -> majority."""
         rule = self.rule["name-consistency"]
         min_score = float(rule.params.get("min_score", 88))
-        words = [w for w in WORD.finditer(doc.text) if not _inside(w.start(), w.end(), taken)]
-        counts = Counter(w.group(0) for w in words if len(w.group(0)) >= 5)
+        counts = Counter(
+            {
+                w: n
+                for w, n in all_counts.items()
+                if len(w) >= 5 and w not in self.alias_words and w not in fixed
+            }
+        )
         groups: dict[str, list[str]] = {}
         for word in counts:
             groups.setdefault(skeleton(word), []).append(word)
@@ -279,11 +345,16 @@ class NamesPass(Pass):
                 score = fuzz.ratio(translit_form(minor), translit_form(major))
                 if score >= min_score:
                     replace[minor] = (major, score)
-        for w in words:
-            if w.group(0) in replace:
-                major, score = replace[w.group(0)]
-                yield rule.finding(doc, w.start(), w.end(), major, confidence=round(score / 100 * 0.8, 3),
-                                   message=f"{rule.message} ({major!r} {counts[major]}×, {w.group(0)!r} {counts[w.group(0)]}×)")
+        for minor, (major, score) in replace.items():
+            for w in re.finditer(rf"(?<![\w\-’']){re.escape(minor)}(?![\w\-])", doc.text):
+                yield rule.finding(
+                    doc,
+                    w.start(),
+                    w.end(),
+                    major,
+                    confidence=round(score / 100 * 0.8, 3),
+                    message=f"{rule.message} ({major!r} {counts[major]}×, {minor!r} {counts[minor]}×)",
+                )
 
     def _pronouns(self, doc: Document, people: list[Mention]) -> Iterable[Finding]:
         """A quote attributed to he/she after a quote attributed to a named person of the other gender."""
@@ -294,8 +365,11 @@ class NamesPass(Pass):
             return
         for p in PRONOUN.finditer(text):
             before = [
-                m for m in people
-                if m.end <= p.start() and p.start() - m.end <= PRONOUN_WINDOW and SPEECH_AFTER.match(text, m.end)
+                m
+                for m in people
+                if m.end <= p.start()
+                and p.start() - m.end <= PRONOUN_WINDOW
+                and SPEECH_AFTER.match(text, m.end)
             ]
             if not before:
                 continue
@@ -309,19 +383,31 @@ class NamesPass(Pass):
                 continue
             replacement = expected.capitalize() if pronoun[0].isupper() else expected
             yield rule.finding(
-                doc, p.start(1), p.end(1), replacement,
-                message=f"{rule.message}: {text[last.start:last.end]!r} is {last.entity.gender}",
+                doc,
+                p.start(1),
+                p.end(1),
+                replacement,
+                message=f"{rule.message}: {text[last.start : last.end]!r} is {last.entity.gender}",
             )
 
 
 def _sentence_start(text: str, pos: int) -> bool:
     """True when pos begins a line or follows the end of a sentence (or an opening quote)."""
     before = text[max(0, pos - 3) : pos].rstrip(" ")
-    return not before or before[-1] in "\n.!?“\"‘(:"
+    return not before or before[-1] in '\n.!?“"‘(:'
 
 
-def _inside(start: int, end: int, spans) -> bool:
-    return any(s < end and start < e for s, e in spans)
+def _outside(matches: Iterable[re.Match], spans: list[tuple[int, int]]) -> list[re.Match]:
+    """The matches (in text order) that overlap none of the spans; one merge pass, not a search each."""
+    spans = sorted(spans)
+    out, k = [], 0
+    for m in matches:
+        while k < len(spans) and spans[k][1] <= m.start():
+            k += 1
+        if k < len(spans) and spans[k][0] < m.end():
+            continue
+        out.append(m)
+    return out
 
 
 def _has_context(text: str, start: int, end: int, words: tuple[str, ...]) -> bool:

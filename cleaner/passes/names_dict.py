@@ -41,9 +41,24 @@ CONTEXT_WINDOW = 80
 # ---------------------------------------------------------------- transliteration keys
 
 _TRANSLIT = [
-    ("tsch", "c"), ("sch", "s"), ("shch", "s"), ("tch", "c"), ("tz", "c"), ("ts", "c"), ("cz", "c"),
-    ("kh", "h"), ("ch", "k"), ("zh", "j"), ("sh", "s"), ("ph", "f"), ("ck", "k"), ("x", "ks"), ("w", "v"),
-    ("g", "h"), ("q", "k"), ("c", "k"),
+    ("tsch", "c"),
+    ("sch", "s"),
+    ("shch", "s"),
+    ("tch", "c"),
+    ("tz", "c"),
+    ("ts", "c"),
+    ("cz", "c"),
+    ("kh", "h"),
+    ("ch", "k"),
+    ("zh", "j"),
+    ("sh", "s"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("x", "ks"),
+    ("w", "v"),
+    ("g", "h"),
+    ("q", "k"),
+    ("c", "k"),
 ]
 _VOWELS = re.compile(r"[aeiouy]+")
 _NOT_LETTER = re.compile(r"[^a-z ]+")
@@ -107,7 +122,11 @@ class Entity:
             if style in self.canonical:
                 return self.canonical[style]
             style = styles.get(style, {}).get("based_on")
-        return self.canonical.get("*") or self.canonical.get(DEFAULT_STYLE) or next(iter(self.canonical.values()))
+        return (
+            self.canonical.get("*")
+            or self.canonical.get(DEFAULT_STYLE)
+            or next(iter(self.canonical.values()))
+        )
 
     def all_forms(self, styles: dict[str, dict]) -> set[str]:
         forms = set(self.variants) | set(self.canonical.values())
@@ -142,7 +161,10 @@ def load_dictionary(ruleset: RuleSet) -> Dictionary:
             if entity is None:
                 continue
             if entity.id in entities:
-                problems.append(f"{entity.origin}: entity {entity.id}: duplicate id (also at {entities[entity.id].origin})")
+                problems.append(
+                    f"{entity.origin}: entity {entity.id}: duplicate id "
+                    f"(also at {entities[entity.id].origin})"
+                )
                 continue
             entities[entity.id] = entity
             for spelling in entity.all_forms(styles):
@@ -177,8 +199,12 @@ def _load_styles(sections: list[tuple[str, Any]], problems: list[str]) -> dict[s
                 if key != "__line__" and key not in STYLE_KEYS:
                     problems.append(f"{where}: unknown key '{key}' (allowed: {', '.join(STYLE_KEYS)})")
             names = {k: v for k, v in (profile.get("names") or {}).items() if k != "__line__"}
-            styles[name] = {"based_on": profile.get("based_on"), "names": names, "origin": where.rsplit(":", 1)[0],
-                            "description": profile.get("description", "")}
+            styles[name] = {
+                "based_on": profile.get("based_on"),
+                "names": names,
+                "origin": where.rsplit(":", 1)[0],
+                "description": profile.get("description", ""),
+            }
     for name, profile in styles.items():
         base = profile["based_on"]
         if base is not None and base not in styles:
@@ -288,7 +314,11 @@ def build_aliases(dictionary: Dictionary, style: str) -> dict[str, Alias]:
                 for s in sorted(surnames):
                     add(f"{f} {s}", entity, target)
             for form in forms:  # the surname alone, as any style writes it (Zelenskiy -> Zelenskyy)
-                if " " in form and form in entity.canonical.values() or form in _style_forms(entity, dictionary):
+                if (
+                    " " in form
+                    and form in entity.canonical.values()
+                    or form in _style_forms(entity, dictionary)
+                ):
                     add(form.rsplit(" ", 1)[1], entity, last)
             add(last, entity, last)  # the right surname alone: a mention, for context and pronouns
         for phrase in entity.exceptions:
@@ -342,7 +372,9 @@ def trie_pattern(words: list[str]) -> str:
 
 
 def alias_regex(aliases: dict[str, Alias]) -> re.Pattern[str] | None:
-    """The single multi-pattern matcher: longest spelling wins at each position, whole words only."""
+    """The single multi-pattern matcher: longest spelling wins at each position, ending at a word end."""
     if not aliases:
         return None
-    return re.compile(r"(?<![\w\-’'])" + trie_pattern(sorted(aliases)) + r"(?![\w\-])")
+    # no left-boundary lookbehind: it would hide the trie's first letters from the engine's fast scan;
+    # callers drop matches that start inside a word
+    return re.compile(trie_pattern(sorted(aliases)) + r"(?![\w\-])")

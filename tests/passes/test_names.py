@@ -1,4 +1,4 @@
-"""The names pass: aliases, fuzzy misspellings, consistency, pronouns, styles, precision, dictionary errors."""
+"""The names pass: aliases, fuzzy, consistency, pronouns, styles, precision, dictionary errors."""
 
 from __future__ import annotations
 
@@ -56,7 +56,9 @@ def test_entity_own_first_name_wins_over_given_name_table(scan):
 
 
 def test_given_name_table_gives_full_name_variants(scan):
-    assert changes(scan("Mayor Vadim Boychenko said so.", "NM")) == [("NM001", "Vadim Boychenko", "Vadym Boychenko")]
+    assert changes(scan("Mayor Vadim Boychenko said so.", "NM")) == [
+        ("NM001", "Vadim Boychenko", "Vadym Boychenko")
+    ]
 
 
 # ---------------------------------------------------------------- precision
@@ -83,7 +85,9 @@ def test_precision_cases_stay(scan, text):
 
 
 def test_ambiguous_variant_changes_beside_a_place_word(scan):
-    assert changes(scan("Bodies were found in the Makarov district.", "NM")) == [("NM001", "Makarov", "Makariv")]
+    assert changes(scan("Bodies were found in the Makarov district.", "NM")) == [
+        ("NM001", "Makarov", "Makariv")
+    ]
 
 
 def test_russian_surname_shaped_place_variant_needs_context(scan):
@@ -182,7 +186,12 @@ def test_unknown_style_is_refused(ruleset):
 
 
 def test_transliteration_keys_join_russian_and_ukrainian_romanizations():
-    for a, b in [("Dmitry", "Dmytro"), ("Vadim", "Vadym"), ("Kirilenko", "Kyrylenko"), ("Kharkov", "Kharkiv")]:
+    for a, b in [
+        ("Dmitry", "Dmytro"),
+        ("Vadim", "Vadym"),
+        ("Kirilenko", "Kyrylenko"),
+        ("Kharkov", "Kharkiv"),
+    ]:
         assert skeleton(a) == skeleton(b), (a, b)
     assert translit_form("Clitsko") == translit_form("Klitschko")
     assert skeleton("Kyiv") != skeleton("Lviv")
@@ -200,7 +209,11 @@ def test_alias_lookup_is_one_regex(ruleset):
     aliases = build_aliases(dictionary, "ap")
     assert len(aliases) > 1000
     regex = alias_regex(aliases)
-    assert [m.group(0) for m in regex.finditer("From Kharkov to Kiev via Odessa.")] == ["Kharkov", "Kiev", "Odessa"]
+    assert [m.group(0) for m in regex.finditer("From Kharkov to Kiev via Odessa.")] == [
+        "Kharkov",
+        "Kiev",
+        "Odessa",
+    ]
 
 
 # ---------------------------------------------------------------- dictionary validation
@@ -221,19 +234,24 @@ def problems(tmp_path, body: str) -> list[str]:
 
 
 def test_missing_canonical_names_file_line_and_entity(tmp_path):
-    found = problems(tmp_path, """\
+    found = problems(
+        tmp_path,
+        """\
         entities:
           - id: kyiv
             canonical: Kyiv
           - id: lviv
             variants: [Lvov]
-        """)
+        """,
+    )
     assert len(found) == 1
     assert found[0].endswith("names.yaml:7: entity lviv: missing canonical form (a string, or {style: form})")
 
 
 def test_variant_under_two_entities(tmp_path):
-    found = problems(tmp_path, """\
+    found = problems(
+        tmp_path,
+        """\
         entities:
           - id: kyiv
             canonical: Kyiv
@@ -241,41 +259,51 @@ def test_variant_under_two_entities(tmp_path):
           - id: kyiv-oblast
             canonical: Kyiv Oblast
             variants: [Kiev]
-        """)
+        """,
+    )
     assert len(found) == 1
     assert "names.yaml:8: entity kyiv-oblast: variant 'Kiev' is also listed under entity kyiv" in found[0]
 
 
 def test_unknown_style_in_canonical(tmp_path):
-    found = problems(tmp_path, """\
+    found = problems(
+        tmp_path,
+        """\
         entities:
           - id: volodymyr-zelenskyy
             kind: person
             canonical: {ap: Volodymyr Zelenskyy, guardian: Volodymyr Zelensky}
-        """)
+        """,
+    )
     assert len(found) == 1
     assert "names.yaml:5: entity volodymyr-zelenskyy: unknown style 'guardian' in canonical" in found[0]
 
 
 def test_unknown_key_and_bad_gender(tmp_path):
-    found = problems(tmp_path, """\
+    found = problems(
+        tmp_path,
+        """\
         entities:
           - id: kyiv
             canonical: Kyiv
             varients: [Kiev]
             gender: neuter
-        """)
+        """,
+    )
     assert any("entity kyiv: unknown key 'varients'" in p for p in found)
     assert any("entity kyiv: gender 'neuter' must be male or female" in p for p in found)
 
 
 def test_editor_can_add_a_style_profile(tmp_path):
-    dictionary = pack(tmp_path, """\
+    dictionary = pack(
+        tmp_path,
+        """\
         entities:
           - id: volodymyr-zelenskyy
             kind: person
             canonical: Volodymyr Zelenskyy
-        """)
+        """,
+    )
     (tmp_path / "rules" / "house.yaml").write_text(
         "styles:\n  house:\n    based_on: ap\n    names: {volodymyr-zelenskyy: Volodymyr Zelenskyj}\n",
         encoding="utf-8",

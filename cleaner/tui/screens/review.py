@@ -68,6 +68,7 @@ class ReviewScreen(Screen):
         self.setup = setup
         self.session: Session | None = None
         self.last_message = ""
+        self.timings: dict[str, float] = {}  # perf_counter marks, for bench/review.py
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -114,6 +115,7 @@ class ReviewScreen(Screen):
                     self.post_message(ScanProgress(done, total))
 
             results, problems = self.setup.scan(progress)
+        self.timings["scan done"] = time.perf_counter()
         session = Session(results, self.decisions, reviewer=self.setup.reviewer, store=self.setup.store)
         self.post_message(ScanDone(session, problems, time.perf_counter() - started))
 
@@ -129,6 +131,7 @@ class ReviewScreen(Screen):
         start = session.first_open()
         self.queue.show(session, start if start is not None else 0)
         self.queue.focus()
+        self.call_after_refresh(lambda: self.timings.setdefault("queue shown", time.perf_counter()))
         if message.problems:
             self.say(f"{len(message.problems)} input problem(s), e.g. {message.problems[0]}", error=True)
         elif not session.findings:

@@ -16,11 +16,21 @@ DEFAULT_MAX_LENGTH = 200
 
 def normalize_line(line: str) -> str:
     """The key exact-line rules compare: case-folded, inner runs of white space folded to one."""
-    return SPACES.sub(" ", line.strip()).casefold()
+    return " ".join(line.split()).casefold()  # str.split() and re's \s agree on what is white space
 
 
 def _at_end(regex: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(f"(?:{regex.pattern})\\Z", regex.flags)
+
+
+def _alternation(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One case-insensitive regex matching whatever any of patterns matches (a pre-filter), or None."""
+    if not patterns:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE | re.MULTILINE)
+    except re.error:  # e.g. inline global flags in a pattern: no pre-filter
+        return None
 
 
 class LinePass(Pass):
@@ -40,12 +50,13 @@ class LinePass(Pass):
             (r.params.get("max_length", DEFAULT_MAX_LENGTH) for r, _ in self.patterns), default=0
         )
         # one alternation as a cheap pre-filter: most lines match no pattern at all
-        self.any_pattern = (
-            re.compile("|".join(f"(?:{p.pattern})" for _, p in self.patterns), re.IGNORECASE)
-            if self.patterns
-            else None
-        )
+        self.any_pattern = _alternation([p for _, p in self.patterns])
+        # casefold never makes a string shorter: a line whose spaces-folded form is longer than every
+        # exact line cannot match, and need not be case-folded
+        self.max_exact = max(map(len, self.exact), default=-1)
         self.markers = [(r, r.regex()) for r in rules if r.kind == "block-from-marker"]
+        self.min_marker_position = min((r.params.get("min_position", 0.5) for r, _ in self.markers), default=1.0)
+        self.any_marker = _alternation([regex for _, regex in self.markers])
         self.prefixes = [(r, r.regex()) for r in rules if r.kind == "title-prefix"]
         # anchored at the end: the leftmost start whose match reaches the end of the title (a search
         # over non-overlapping matches would miss " | News" in "A | B | News")
@@ -78,12 +89,14 @@ class LinePass(Pass):
             if block_start is not None and lines[i].start >= block_start:
                 break
             line = lines[i]
-            key = normalize_line(line.content)
-            for rule in self.exact.get(key, ()):
-                if in_range(rule, i):
-                    findings.append(delete(rule, i))
+            folded = " ".join(line.content.split())
+            if len(folded) <= self.max_exact:
+                for rule in self.exact.get(folded.casefold(), ()):
+                    if in_range(rule, i):
+                        findings.append(delete(rule, i))
             stripped = line.stripped
-            if self.any_pattern and len(stripped) <= self.max_length and self.any_pattern.fullmatch(stripped):
+            if (self.patterns and len(stripped) <= self.max_length
+                    and (self.any_pattern is None or self.any_pattern.fullmatch(stripped))):
                 for rule, regex in self.patterns:
                     limit = rule.params.get("max_length", DEFAULT_MAX_LENGTH)
                     if len(stripped) <= limit and in_range(rule, i) and regex.fullmatch(stripped):
@@ -95,9 +108,14 @@ class LinePass(Pass):
 
     def _block(self, doc, lines: list[Line], content: list[int], in_range, findings) -> int | None:
         """The earliest marker line of any block rule; everything from it to the end is one finding."""
+        if not self.markers:
+            return None
+        earliest = self.min_marker_position * max(len(doc.text), 1)  # no marker line starts before it
         for i in content:
+            if lines[i].start < earliest:
+                continue
             stripped = lines[i].stripped
-            if len(stripped) > DEFAULT_MAX_LENGTH:
+            if len(stripped) > DEFAULT_MAX_LENGTH or (self.any_marker and not self.any_marker.fullmatch(stripped)):
                 continue
             for rule, regex in self.markers:
                 before = lines[i].start / max(len(doc.text), 1)

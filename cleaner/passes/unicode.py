@@ -84,7 +84,31 @@ class UnicodePass(Pass):
         return findings
 
     def _repairs(self, doc: Document) -> Iterable[Finding]:
-        """Walk the text in ftfy.fix_text's own segments so the result is exactly what it would give."""
+        """Walk the text in ftfy.fix_text's own segments so the result is exactly what it would give.
+
+        Only the lines holding a character the fast check flags go to ftfy: the search jumps from one
+        to the next. ftfy turns HTML unescaping off from the first segment holding a '<' on.
+        """
+        text, config = doc.text, self.config
+        limit = config.max_decode_length
+        lt = text.find("<") if config.unescape_html == "auto" else -1
+        html_off = config._replace(unescape_html=False)
+        needs = self.needs.search
+        if limit < len(text) and any(len(line) >= limit for line in text.split("\n")):
+            yield from self._repairs_by_segment(doc)
+            return
+        m = needs(text)
+        while m is not None:
+            pos = text.rfind("\n", 0, m.start()) + 1
+            brk = text.find("\n", m.start()) + 1 or len(text)
+            segment = text[pos:brk]
+            fixed, steps = ftfy.fix_and_explain(segment, html_off if 0 <= lt < brk else config)
+            if fixed != segment:
+                yield from self._diff(doc, pos, segment, fixed, steps or [])
+            m = needs(text, brk)
+
+    def _repairs_by_segment(self, doc: Document) -> Iterable[Finding]:
+        """The plain walk over every segment, for texts with lines longer than ftfy's max_decode_length."""
         text, config = doc.text, self.config
         pos = 0
         while pos < len(text):
@@ -138,6 +162,21 @@ ALONE = {
 }
 
 
+def _common_head(a: str, b: str) -> int:
+    """Length of the longest common prefix of a and b."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def _edits(segment: str, fixed: str) -> list[tuple[int, int, int, int]]:
     """The differing stretches (i1, i2, j1, j2) of segment and fixed, each one repair.
 
@@ -146,8 +185,13 @@ def _edits(segment: str, fixed: str) -> list[tuple[int, int, int, int]]:
     entities that each decode to their part of the replacement are separate edits.
     """
     if "&" not in segment:
-        matcher = difflib.SequenceMatcher(None, segment, fixed, autojunk=False)
-        return [(i1, i2, j1, j2) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+        # the common head and tail are equal text: diff only what lies between (difflib is quadratic)
+        head = _common_head(segment, fixed)
+        tail = _common_head(segment[head:][::-1], fixed[head:][::-1])
+        a, b = segment[head : len(segment) - tail], fixed[head : len(fixed) - tail]
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        return [(head + i1, head + i2, head + j1, head + j2)
+                for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
     tokens: list[str] = []
     pos = 0
     for m in ENTITY.finditer(segment):

@@ -33,23 +33,33 @@ def learned_path(rules_dir: Path | None) -> Path:
     return folder / LEARNED_FILE
 
 
-def promotable_line(f: Finding) -> str:
-    """The line a boilerplate finding deleted, or LearnError saying why it cannot become a rule."""
+def promotable_line(f: Finding, text: str | None = None) -> str:
+    """The line a boilerplate finding deleted, or LearnError saying why it cannot become a rule.
+
+    With the document's text the span must start and end at line boundaries; without it the
+    deleted text must end with its line break.
+    """
     if not f.code.startswith("BP"):
         raise LearnError(f"{f.code}: only boilerplate line deletions can be promoted for now")
     line = f.original.strip()
-    if f.replacement != "" or not line or "\n" in line:
+    if text is not None:
+        whole = (f.start == 0 or text[f.start - 1] == "\n") and (
+            f.end == len(text) or text[f.end - 1] == "\n"
+        )
+    else:
+        whole = f.original.endswith("\n")
+    if f.replacement != "" or not line or "\n" in line or not whole:
         raise LearnError(f"{f.code}: only the deletion of one whole line can become an exact-line rule")
     if len(line) > MAX_LINE:
         raise LearnError(f"{f.code}: the line is longer than {MAX_LINE} characters")
     return line
 
 
-def promote(f: Finding, rules_dir: Path | None) -> str:
+def promote(f: Finding, rules_dir: Path | None, text: str | None = None) -> str:
     """Learn from an accepted finding: a name change becomes a dictionary variant, a boilerplate line a rule."""
     if f.code.startswith(("NM", "TR")):
         return promote_name(f, rules_dir)
-    return promote_line(f, rules_dir)
+    return promote_line(f, rules_dir, text)
 
 
 def promote_name(f: Finding, rules_dir: Path | None) -> str:
@@ -79,10 +89,10 @@ def promote_name(f: Finding, rules_dir: Path | None) -> str:
     return f"{path}: entity {entity.id} variants += {spelling!r}"
 
 
-def promote_line(f: Finding, rules_dir: Path | None) -> str:
+def promote_line(f: Finding, rules_dir: Path | None, text: str | None = None) -> str:
     """Add the line f deleted to the learned exact-line rule; return what was written."""
     path = learned_path(rules_dir)
-    line = promotable_line(f)
+    line = promotable_line(f, text)
     ruleset = load_rules(path.parent)
     key = normalize_line(line)
     for rule in ruleset.rules:

@@ -57,6 +57,7 @@ def test_promote_line_appends_to_one_learned_rule(rules):
     "f, reason",
     [
         (finding("BP003", " date 2022-02-18 ", "x"), "one whole line"),
+        (finding("BP003", " date 2022-02-18 "), "one whole line"),  # a title prefix, not a line
         (finding("BP007", "Comments\n\nNice article\n"), "one whole line"),
         (finding("TY001", "$ 5", "$5"), "only boilerplate"),
         (finding("BP016", "Source link\n"), "already deletes"),
@@ -99,3 +100,9 @@ def test_a_malformed_ignore_list_is_reported_with_its_file(rules):
     (rules / "learned.yaml").write_text("ignore:\n  - {code: TY001, original: 5}\n")
     with pytest.raises(RuleError, match="learned.yaml:2: ignore entry needs string code"):
         load_rules(rules)
+
+
+def test_promote_line_checks_line_boundaries_in_the_document(rules):
+    with pytest.raises(LearnError, match="one whole line"):
+        promote(finding("BP003", " date 2022-02-18 "), rules, " date 2022-02-18 Kyiv mayor pleads\n")
+    assert "+= 'Menu'" in promote(finding("BP002", "Menu"), rules, "Menu")  # the whole (last) line

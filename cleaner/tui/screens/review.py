@@ -318,7 +318,7 @@ class ReviewScreen(Screen):
         if self.session.status(i) != ACCEPTED:
             self.say("+ promotes an accepted finding: accept it first (a)", error=True)
             return
-        self.learn(lambda f: promote(f, self.setup.ruleset.folder), i)
+        self.learn(lambda f: promote(f, self.setup.ruleset.folder, self.session.docs[f.doc].text), i)
 
     def action_ignore(self) -> None:
         i = self.current()

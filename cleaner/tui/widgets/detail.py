@@ -8,7 +8,8 @@ from textual.widgets import Static
 
 from cleaner.review import Session
 
-CONTEXT_LINES = 6  # lines shown before and after the span
+CONTEXT_LINES = 3  # lines shown before and after the span ...
+CONTEXT_CHARS = 320  # ... but no more characters than this before it, so the span stays in view
 LONG_SPAN = 1200  # longer removed text is shown as its start and end
 # Edits are marked like `git diff --word-diff`, so they read in plain text too: [-removed-]{+inserted+}
 REMOVED = "bold #ffd7d7 on #8b1a1a"
@@ -45,7 +46,7 @@ def info_text(session: Session, index: int) -> Text:
     return text
 
 
-def context_text(session: Session, index: int, lines: int = CONTEXT_LINES) -> Text:
+def context_text(session: Session, index: int, lines: int = CONTEXT_LINES, chars: int = CONTEXT_CHARS) -> Text:
     """The document around the span, with the removed text and the inserted text highlighted."""
     f = session.findings[index]
     doc = session.docs[f.doc].text
@@ -57,6 +58,9 @@ def context_text(session: Session, index: int, lines: int = CONTEXT_LINES) -> Te
         if begin < 0:
             break
     begin = max(begin + 1, 0) if begin >= 0 else 0
+    if f.start - begin > chars:
+        space = doc.find(" ", f.start - chars, f.start)
+        begin = space + 1 if space >= 0 else f.start - chars
     finish = f.end
     for _ in range(lines):
         nl = doc.find("\n", finish + 1)
@@ -66,7 +70,7 @@ def context_text(session: Session, index: int, lines: int = CONTEXT_LINES) -> Te
         finish = nl
     text = Text()
     if begin > 0:
-        text.append("…\n", "dim")
+        text.append("…\n" if doc[begin - 1] == "\n" else "…", "dim")
     text.append(doc[begin : f.start])
     removed = f.original
     if removed:
@@ -107,5 +111,7 @@ class FindingDetail(VerticalScroll):
             context.update("")
             return
         info.update(info_text(session, index))
-        context.update(context_text(session, index))
+        # a taller pane (a large terminal) shows more of the document around the span
+        lines = max(CONTEXT_LINES, self.size.height // 4)
+        context.update(context_text(session, index, lines, CONTEXT_CHARS * lines // CONTEXT_LINES))
         self.scroll_home(animate=False)

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cleaner.model import Document, Finding
+from cleaner.model import Applicability, Document, Finding
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.lines import DEFAULT_MAX_LENGTH, normalize_line
 from cleaner.rules import Rule, RuleSet
@@ -58,7 +58,8 @@ class Layout:
     sentence: list[bool]  # per content line
     start: int  # main text: content[start..end] (inclusive); start > end when there is none
     end: int
-    stop: int  # content index where an end-of-article block starts (len(content) if none)
+    stop: int  # content index where a safe end-of-article block starts (len(content) if none)
+    marker: int  # content index of the first end-of-article marker, safe or not (len(content) if none)
     page: bool  # holds a menu: the document is a whole page, not just an article
 
     @property
@@ -79,24 +80,32 @@ def main_region(size: list[float], sentence: list[bool], penalty: float, stop: i
     return best_start, best_end
 
 
-def layout(text: str, params: dict[str, Any], markers: list[tuple[re.Pattern[str], float]]) -> Layout:
+def layout(text: str, params: dict[str, Any], markers: list[tuple[re.Pattern[str], float, bool]]) -> Layout:
     """Sizes, sentence flags, the end-of-article marker (as the block rules find it) and the main text."""
     lines = split_lines(text)
     content = [i for i, line in enumerate(lines) if not line.blank]
     size = [line_size(lines[i].content) for i in content]
     good, long = params["good_words"], params["long_words"]
     sentence = [is_sentence(lines[i].content, s, good, long) for i, s in zip(content, size)]
-    stop = len(content)
-    for n, i in enumerate(content):  # end-of-article markers (comment sections, related lists)
+    # end-of-article markers (comment sections, related lists): the main text ends at the first one;
+    # findings stop only at a safe one (after an unsafe one, --auto still needs them)
+    stop = region_stop = len(content)
+    for n, i in enumerate(content):
         line = lines[i]
-        if len(line.stripped) <= DEFAULT_MAX_LENGTH:
-            before = line.start / max(len(text), 1)
-            if any(before >= at and m.fullmatch(line.stripped) for m, at in markers):
-                stop = n
+        if len(line.stripped) > DEFAULT_MAX_LENGTH:
+            continue
+        before = line.start / max(len(text), 1)
+        for regex, at, safe in markers:
+            if before >= at and regex.fullmatch(line.stripped):
+                region_stop = min(region_stop, n)
+                if safe:
+                    stop = n
                 break
-    start, end = main_region(size, sentence, params["penalty"], stop)
+        if stop < len(content):
+            break
+    start, end = main_region(size, sentence, params["penalty"], region_stop)
     page = longest_menu(lines, content, size) >= params["page_menu"]
-    return Layout(lines, content, size, sentence, start, end, stop, page)
+    return Layout(lines, content, size, sentence, start, end, stop, region_stop, page)
 
 
 def longest_menu(lines: list[Line], content: list[int], size: list[float]) -> int:
@@ -173,7 +182,7 @@ class StructurePass(Pass):
     def __init__(self, rules: list[Rule], ruleset: RuleSet, settings: Settings):
         super().__init__(rules, ruleset, settings)
         self.markers = [
-            (r.regex(), r.params.get("min_position", 0.5))
+            (r.regex(), r.params.get("min_position", 0.5), r.applicability is Applicability.SAFE)
             for r in ruleset.rules
             if r.kind == "block-from-marker" and r.enabled and r.prefix == "BP"
         ]
@@ -251,6 +260,8 @@ class StructurePass(Pass):
                 continue  # structure is judged on whole pages only; a clean article has no menu
             handler = getattr(self, "_" + rule.kind.replace("-", "_"))
             for n, confidence, detail in handler(rule, lay, doc):
+                if n >= lay.marker and rule.applicability is not Applicability.SAFE:
+                    continue  # the unsafe block from the marker covers it already
                 i = lay.content[n]
                 findings.append(
                     rule.finding(

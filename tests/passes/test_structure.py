@@ -249,3 +249,14 @@ def test_allow_list_keeps_recurring_real_content(tmp_path):
 def test_too_few_documents_teach_nothing(tmp_path, n_docs):
     records = [record(n, "s", ["Support us"]) for n in range(n_docs)]
     assert scan_jsonl(tmp_path, records, "BP022,BP023") == []
+
+
+def test_after_an_unsafe_marker_only_safe_structural_findings_remain(scan):
+    related = ["Related Articles", "Teaser headline about the war in the east", "Grain prices climb again"]
+    text = page(MENU, [TITLE], BODY * 2, related, FOOTER)
+    found = scan(text, "BP")
+    marker = text.index("Related Articles")
+    after = {f.code for f in found if f.start > marker}
+    assert "BP015" in {f.code for f in found}  # the unsafe block from the marker
+    assert "BP017" in after  # the footer menu, still deleted by --auto
+    assert not after & {"BP018", "BP019", "BP020", "BP023"}  # no unsafe duplicates of the block

@@ -38,10 +38,22 @@ def synthetic(n_findings: int, per_doc: int) -> list[tuple[Unit, ScanResult]]:
         for k in range(per_doc):
             start = text.index("$ ", pos)
             original = text[start : start + 3]
-            findings.append(Finding(name, "TY001", "currency-space", start, start + 3, original,
-                                    original.replace(" ", ""), Applicability.SAFE,
-                                    "space between a currency sign and its amount", "remove space",
-                                    line=3 + 2 * k, col=40))
+            findings.append(
+                Finding(
+                    name,
+                    "TY001",
+                    "currency-space",
+                    start,
+                    start + 3,
+                    original,
+                    original.replace(" ", ""),
+                    Applicability.SAFE,
+                    "space between a currency sign and its amount",
+                    "remove space",
+                    line=3 + 2 * k,
+                    col=40,
+                )
+            )
             pos = start + 3
         results.append((Unit(source, size=len(text)), ScanResult(Loaded(source, [doc]), {name: findings})))
     return results
@@ -53,8 +65,17 @@ async def measure(results, folder: Path) -> dict[str, float]:
 
     ruleset = load_rules()
     store = DecisionStore(folder / "decisions.sqlite")
-    setup = Setup(inputs=["synthetic"], units=[u for u, _ in results], scanner=Scanner(ruleset), ruleset=ruleset,
-                  options=Options(), store=store, reviewer="bench", out_dir=folder / "out", results=results)
+    setup = Setup(
+        inputs=["synthetic"],
+        units=[u for u, _ in results],
+        scanner=Scanner(ruleset),
+        ruleset=ruleset,
+        options=Options(),
+        store=store,
+        reviewer="bench",
+        out_dir=folder / "out",
+        results=results,
+    )
     figures: dict[str, float] = {}
     started = time.perf_counter()
     session = Session(results, store.all(), reviewer="bench", store=store)
@@ -71,9 +92,14 @@ async def measure(results, folder: Path) -> dict[str, float]:
             await pilot.pause(0.005)
         figures["OPEN: end of scan -> queue on screen"] = marks["queue shown"] - marks["scan done"]
         assert len(app.session.findings) == len(session.findings)
-        for key, label, count in (("j", "move one (j)", 300), ("pagedown", "page down", 50),
-                                  ("end", "jump to last (End)", 5), ("home", "jump to first (Home)", 5),
-                                  ("a", "accept + advance (a, with SQLite commit)", 100), ("u", "undo (u)", 50)):
+        for key, label, count in (
+            ("j", "move one (j)", 300),
+            ("pagedown", "page down", 50),
+            ("end", "jump to last (End)", 5),
+            ("home", "jump to first (Home)", 5),
+            ("a", "accept + advance (a, with SQLite commit)", 100),
+            ("u", "undo (u)", 50),
+        ):
             times = []
             for _ in range(count):
                 t = time.perf_counter()
@@ -109,7 +135,9 @@ def main() -> None:
     args = parser.parse_args()
     t = time.perf_counter()
     results = synthetic(args.findings, args.per_doc)
-    print(f"built {args.findings:,} findings in {len(results):,} documents in {time.perf_counter() - t:.2f} s")
+    print(
+        f"built {args.findings:,} findings in {len(results):,} documents in {time.perf_counter() - t:.2f} s"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         figures = asyncio.run(measure(results, Path(tmp)))
     for label, seconds in figures.items():

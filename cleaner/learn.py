@@ -16,7 +16,9 @@ from cleaner.passes.lines import normalize_line
 from cleaner.rules import RuleError, installed_rules_dir, load_rules
 
 LEARNED_FILE = "learned.yaml"
-LEARNED_NAMES_FILE = "learned-names.yaml"  # the names dictionary file `cleaner names --write` adds entities to
+LEARNED_NAMES_FILE = (
+    "learned-names.yaml"  # the names dictionary file `cleaner names --write` adds entities to
+)
 LEARNED_NAME = "learned-boilerplate-line"
 MAX_LINE = 200
 

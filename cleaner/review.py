@@ -234,13 +234,26 @@ class Session:
     # ------------------------------------------------------------ output
 
     def write(
-        self, out_dir: Path, options: Options, *, inputs: list[str], rules_version: str, auto: bool, unsafe: bool
+        self,
+        out_dir: Path,
+        options: Options,
+        *,
+        inputs: list[str],
+        rules_version: str,
+        auto: bool,
+        unsafe: bool,
     ) -> Summary:
         """Write the cleaned corpus exactly as `cleaner apply` would with the same decisions."""
         step = ApplyStep(dict(self.decisions), options, auto, unsafe)
         applied = ((unit, step(result), len(result.loaded.documents)) for unit, result in self.results)
         return write_corpus(
-            applied, out_dir, auto=auto, unsafe=unsafe, inputs=inputs, rules_version=rules_version, problems=[]
+            applied,
+            out_dir,
+            auto=auto,
+            unsafe=unsafe,
+            inputs=inputs,
+            rules_version=rules_version,
+            problems=[],
         )
 
 
@@ -262,7 +275,9 @@ class Setup:
     cache_dir: Path | None = None  # findings cache: unchanged documents are not scanned again
     results: list[tuple[Unit, ScanResult]] | None = None  # already scanned (benchmark): no scan
 
-    def scan(self, progress: Callable[[int, int], None] | None = None) -> tuple[list[tuple[Unit, ScanResult]], list[str]]:
+    def scan(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> tuple[list[tuple[Unit, ScanResult]], list[str]]:
         """Scan every unit (in input order); progress(bytes done, bytes total) as units finish."""
         cache = FindingCache(self.cache_dir) if self.cache_dir is not None else None
         meter = _Meter(sum(u.size for u in self.units), progress)

@@ -47,7 +47,10 @@ def test_promote_line_appends_to_one_learned_rule(rules):
     out = promote(finding("BP016", "Share this\n"), rules)
     assert out.endswith("BP900 learned-boilerplate-line += 'Share this'")
     (rule,) = yaml.safe_load((rules / "learned.yaml").read_text())["rules"]
-    assert rule["lines"] == ["Follow us", "Share this"] and rule["examples"]["bad"] == ["Follow us", "Share this"]
+    assert rule["lines"] == ["Follow us", "Share this"] and rule["examples"]["bad"] == [
+        "Follow us",
+        "Share this",
+    ]
     assert load_rules(rules).by_code["BP900"].params["lines"] == ["Follow us", "Share this"]
     with pytest.raises(LearnError, match="already has the line"):
         promote(finding("BP016", "FOLLOW  us\n"), rules)

@@ -22,4 +22,3 @@ class ReviewApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(ReviewScreen(self.setup))
-

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import yaml
-from rich.console import Console
 from conftest import decisions, make_setup
+from rich.console import Console
 
 from cleaner.cli import main
 from cleaner.corpus import Options, discover, plan
@@ -189,8 +189,25 @@ async def test_write_holds_exactly_the_accepted_fixes(setup, workdir):
     assert manifest["totals"]["applied"] == {"BP001": 2, "BP010": 1}
     assert manifest["totals"]["rejected"] == 2
     # `cleaner apply` reads the same store and writes the same corpus
-    assert main(["apply", "corpus", "--rules", "rules", "--out", "again", "--db", str(out / "decisions.sqlite"),
-                 "-q", "--no-cache", "-j", "1"]) == 0
+    assert (
+        main(
+            [
+                "apply",
+                "corpus",
+                "--rules",
+                "rules",
+                "--out",
+                "again",
+                "--db",
+                str(out / "decisions.sqlite"),
+                "-q",
+                "--no-cache",
+                "-j",
+                "1",
+            ]
+        )
+        == 0
+    )
     for name in ("a.txt", "b.txt", "c.txt"):
         assert (workdir / "again" / name).read_text() == (out / name).read_text()
 
@@ -204,10 +221,15 @@ async def test_promote_writes_a_rule_pack_that_checks_and_catches_the_line(setup
         assert "accept it first" in app.screen.last_message
         assert not (workdir / "rules" / "learned.yaml").exists()
         await pilot.press("a", "k", "plus")
-        assert "learned.yaml: BP900 learned-boilerplate-line += 'Follow us on Twitter'" in app.screen.last_message
+        assert (
+            "learned.yaml: BP900 learned-boilerplate-line += 'Follow us on Twitter'"
+            in app.screen.last_message
+        )
     pack = yaml.safe_load((workdir / "rules" / "learned.yaml").read_text())
     (rule,) = pack["rules"]
-    assert rule["code"] == "BP900" and rule["kind"] == "exact-line" and rule["lines"] == ["Follow us on Twitter"]
+    assert (
+        rule["code"] == "BP900" and rule["kind"] == "exact-line" and rule["lines"] == ["Follow us on Twitter"]
+    )
     assert main(["rules", "check", str(workdir / "rules")]) == 0
     scanner = Scanner(load_rules(workdir / "rules"))
     from cleaner.model import Document
@@ -246,7 +268,9 @@ async def test_reopening_resumes_at_the_first_undecided_finding_and_counts_stale
     by = {(f.doc, f.code): f for f in findings}
     a, b_ty = by[("a.txt", "BP001")], by[("b.txt", "TY001")]
     first.store.put(Decision(a.id, a.doc, "0" * 64, Verdict.ACCEPTED, reviewer="old"))  # made on other text
-    first.store.put(Decision(b_ty.id, "b.txt", _sha(workdir / "corpus" / "b.txt"), Verdict.REJECTED, reviewer="x"))
+    first.store.put(
+        Decision(b_ty.id, "b.txt", _sha(workdir / "corpus" / "b.txt"), Verdict.REJECTED, reviewer="x")
+    )
     first.store.close()
     setup = make_setup(workdir)
     app = ReviewApp(setup)

@@ -7,8 +7,18 @@ import sys
 
 import pytest
 
-CORE = ["cleaner.cli", "cleaner.scan", "cleaner.apply", "cleaner.rules", "cleaner.decisions", "cleaner.review",
-        "cleaner.learn", "cleaner.corpus", "cleaner.model", "cleaner.report"]
+CORE = [
+    "cleaner.cli",
+    "cleaner.scan",
+    "cleaner.apply",
+    "cleaner.rules",
+    "cleaner.decisions",
+    "cleaner.review",
+    "cleaner.learn",
+    "cleaner.corpus",
+    "cleaner.model",
+    "cleaner.report",
+]
 
 
 @pytest.mark.parametrize("module", CORE)

@@ -77,8 +77,20 @@ def stored(db: Path) -> dict:
 async def test_kill_9_loses_no_decision_and_reopening_resumes(workdir):
     db = workdir / "reviewed" / "decisions.sqlite"
     term = Terminal(
-        [sys.executable, "-m", "cleaner", "review", "corpus", "--rules", "rules", "--reviewer", "killed",
-         "--no-cache", "-j", "1"],
+        [
+            sys.executable,
+            "-m",
+            "cleaner",
+            "review",
+            "corpus",
+            "--rules",
+            "rules",
+            "--reviewer",
+            "killed",
+            "--no-cache",
+            "-j",
+            "1",
+        ],
         workdir,
     )
     try:
@@ -93,7 +105,11 @@ async def test_kill_9_loses_no_decision_and_reopening_resumes(workdir):
     decisions = stored(db)
     setup = make_setup(workdir)
     findings = [f for _u, r in setup.scan()[0] for f in r.all_findings()]
-    assert [decisions[f.id].verdict for f in findings[:3]] == [Verdict.ACCEPTED, Verdict.REJECTED, Verdict.ACCEPTED]
+    assert [decisions[f.id].verdict for f in findings[:3]] == [
+        Verdict.ACCEPTED,
+        Verdict.REJECTED,
+        Verdict.ACCEPTED,
+    ]
     assert {d.reviewer for d in decisions.values()} == {"killed"}
     assert all(f.id not in decisions for f in findings[3:])
     app = ReviewApp(setup)

@@ -57,7 +57,9 @@ class EditScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Edit the replacement, Enter to accept it, Escape to cancel", id="dialog-title")
-            yield Static(Text("replaces: ") + Text(self.original.replace("\n", "⏎"), "bold"), id="dialog-body")
+            yield Static(
+                Text("replaces: ") + Text(self.original.replace("\n", "⏎"), "bold"), id="dialog-body"
+            )
             yield Input(self.replacement.replace("\n", "⏎"), id="edit", select_on_focus=False)
 
     def on_mount(self) -> None:
@@ -109,7 +111,10 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Label("Keys", classes="help-heading")
             yield Static(self._keys())
-            yield Label(f"Rules ({len(self.ruleset.rules)}, from {_shown(self.ruleset.folder)}/)", classes="help-heading")
+            yield Label(
+                f"Rules ({len(self.ruleset.rules)}, from {_shown(self.ruleset.folder)}/)",
+                classes="help-heading",
+            )
             yield Static(self._rules())
 
     def _keys(self) -> Table:

@@ -79,8 +79,10 @@ class ReviewScreen(Screen):
         with Container(id="main"):
             yield FindingList(id="queue")
             yield FindingDetail(id="detail")
-        yield Input(placeholder="filter: code:BP0 status:pending doc:004 words…  (Enter applies, empty clears)",
-                    id="filter")
+        yield Input(
+            placeholder="filter: code:BP0 status:pending doc:004 words…  (Enter applies, empty clears)",
+            id="filter",
+        )
         yield Footer(compact=True)
 
     @property
@@ -122,7 +124,8 @@ class ReviewScreen(Screen):
     def on_scan_progress(self, message: ScanProgress) -> None:
         self.query_one("#scan-bar", ProgressBar).update(total=message.total, progress=message.done)
         self.query_one("#scan-label", Label).update(
-            f"scanning: {message.done / 1e6:.1f} of {message.total / 1e6:.1f} MB")
+            f"scanning: {message.done / 1e6:.1f} of {message.total / 1e6:.1f} MB"
+        )
 
     def on_scan_done(self, message: ScanDone) -> None:
         self.session = self.app.session = session = message.session
@@ -257,7 +260,9 @@ class ReviewScreen(Screen):
             self.say("every finding making this change already has a verdict")
             return
         docs = len({s.findings[j].doc for j in targets})
-        what = f"{f.code} {snippet(f.original, 50)!r} → " + (repr(snippet(f.replacement, 30)) if f.replacement else "delete")
+        what = f"{f.code} {snippet(f.original, 50)!r} → " + (
+            repr(snippet(f.replacement, 30)) if f.replacement else "delete"
+        )
 
         def done(yes: bool | None) -> None:
             if yes:
@@ -305,8 +310,11 @@ class ReviewScreen(Screen):
         self.queue.show(self.session, start if start is not None else 0)
         self.queue.focus()
         n = len(self.session.view)
-        self.say(f"filter {event.value.strip()!r}: {n} finding{'s' if n != 1 else ''}" if event.value.strip()
-                 else "filter cleared")
+        self.say(
+            f"filter {event.value.strip()!r}: {n} finding{'s' if n != 1 else ''}"
+            if event.value.strip()
+            else "filter cleared"
+        )
         self.refresh_all()
 
     # ------------------------------------------------------------ learning

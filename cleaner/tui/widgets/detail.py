@@ -15,7 +15,12 @@ LONG_SPAN = 1200  # longer removed text is shown as its start and end
 REMOVED = "bold #ffd7d7 on #8b1a1a"
 INSERTED = "bold #002b00 on #87d787"
 MARK = "dim"
-STATUS = {"pending": "bold #d7af00", "accepted": "bold #5fd75f", "rejected": "bold #ff5f5f", "stale": "bold #ff8700"}
+STATUS = {
+    "pending": "bold #d7af00",
+    "accepted": "bold #5fd75f",
+    "rejected": "bold #ff5f5f",
+    "stale": "bold #ff8700",
+}
 APPLICABILITY = {"safe": "#5fd75f", "unsafe": "#d7af00", "display": "#87afd7"}
 
 
@@ -41,12 +46,16 @@ def info_text(session: Session, index: int) -> Text:
     others = len(session.same_change(index)) - 1
     if others:
         still = len(session.open_same_change(index)) - (1 if session.open(index) else 0)
-        text.append(f"\n{others} other finding{'s propose' if others != 1 else ' proposes'} the same change", "bold")
+        text.append(
+            f"\n{others} other finding{'s propose' if others != 1 else ' proposes'} the same change", "bold"
+        )
         text.append(f" ({still} undecided: A/X decides them all)" if still else " (all decided)", "dim")
     return text
 
 
-def context_text(session: Session, index: int, lines: int = CONTEXT_LINES, chars: int = CONTEXT_CHARS) -> Text:
+def context_text(
+    session: Session, index: int, lines: int = CONTEXT_LINES, chars: int = CONTEXT_CHARS
+) -> Text:
     """The document around the span, with the removed text and the inserted text highlighted."""
     f = session.findings[index]
     doc = session.docs[f.doc].text

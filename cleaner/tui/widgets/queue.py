@@ -148,8 +148,10 @@ class FindingList(ScrollView, can_focus=True):
             half = max(4, room // 2)
             text.append(snippet(f.original, half) or "∅", style("finding-list--removed"))
             text.append(" → ")
-            text.append(snippet(f.replacement, room - min(len(snippet(f.original, half)), half)),
-                        style("finding-list--inserted"))
+            text.append(
+                snippet(f.replacement, room - min(len(snippet(f.original, half)), half)),
+                style("finding-list--inserted"),
+            )
         else:
             text.append(snippet(f.original, room - 9), style("finding-list--removed"))
             text.append(" → delete", Style(dim=True))

@@ -31,15 +31,16 @@ FTFY_OPTIONS = (
 FIXERS = FTFY_OPTIONS + ("input_encoding",)
 
 # A segment made only of these characters is left unchanged by every ftfy fixer, so it skips ftfy:
-# printable ASCII but '&' (HTML entities), tab and newline, and the typographic punctuation news
+# printable ASCII, tab and newline, and the typographic punctuation news
 # text is full of: dashes and quotes (U+2010-U+201F) and the ellipsis. Anything else (accents, other
 # scripts, controls, Â/Ã and friends) goes to ftfy. Not † ‡ • ‣ ․ ‥ (U+2020-U+2025): in MacRoman
 # "‡" or "“" is a UTF-8 lead byte and "†" or "•" a continuation byte, so "‡††" is mojibake ftfy
 # decodes (to "ࠠ"); without them no safe character is a continuation byte in an encoding where
 # another is a lead byte, so no mojibake can be made of safe characters alone.
-SAFE_CHARS = "\t\n\x20-\x25\x27-\x7e\u2010-\u201f\u2026"
-NEEDS_FTFY = re.compile(f"[^{SAFE_CHARS}]")
+# An '&' is safe unless it starts an HTML entity as ftfy's unescape_html reads one.
+SAFE_CHARS = "\t\n\x20-\x7e\u2010-\u201f\u2026"
 ENTITY = re.compile(r"&#?[0-9A-Za-z]{1,24};")  # ftfy.chardata.HTML_ENTITY_RE
+NEEDS_FTFY = re.compile(f"[^{SAFE_CHARS}]|{ENTITY.pattern}")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -51,7 +52,7 @@ def needs_ftfy(segment: str, pattern: re.Pattern[str] = NEEDS_FTFY) -> bool:
 def needs_ftfy_pattern(uncurl_quotes: bool) -> re.Pattern[str]:
     if not uncurl_quotes:
         return NEEDS_FTFY
-    return re.compile("[^\t\n\x20-\x25\x27-\x7e\u2010-\u2017\u2026]")  # quotes go to ftfy
+    return re.compile(f"[^\t\n\x20-\x7e\u2010-\u2017\u2026]|{ENTITY.pattern}")  # quotes go to ftfy
 
 
 class UnicodePass(Pass):

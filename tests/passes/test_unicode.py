@@ -110,9 +110,14 @@ def test_mojibake_cases_equal_ftfy_on_the_whole_text(un):
 
 
 def test_fast_path_characters_are_the_documented_ones():
-    assert "".join(SAFE_ASCII) == "\t\n" + "".join(c for c in map(chr, range(0x20, 0x7F)) if c != "&")
+    assert "".join(SAFE_ASCII) == "\t\n" + "".join(map(chr, range(0x20, 0x7F)))
     assert "".join(SAFE_NON_ASCII) == "".join(map(chr, range(0x2010, 0x2020))) + "…"
     assert SAFE_CHARS  # the pattern the list above was read from
+
+
+def test_an_ampersand_needs_ftfy_only_when_it_starts_an_entity():
+    assert not needs_ftfy("AT&T, R&D, Tom & Jerry &c")
+    assert needs_ftfy("Tom &amp; Jerry") and needs_ftfy("&#39;") and needs_ftfy("&#x27;") and needs_ftfy("&AMP;")
 
 
 @pytest.mark.parametrize("needs", ["&amp;", "\x07", "\r", "é", "Ã", "\x92", "†", "‡", "•", "\u2028", "\ufeff"])

@@ -1,0 +1,180 @@
+"""Scan throughput: `cleaner scan` in MB/s beside `ftfy.fix_text` alone on the same ~10 MB of news text.
+
+Data: the sample corpus (corpus/) and the naive page texts of ../shared/data/zyte-dev (Zyte
+article-extraction benchmark, MIT License, © 2020 Scrapinghub; see its LICENSE file), repeated until
+the target size is reached. Every copy is told apart by a numbered first line, and a fixed share of
+paragraphs gets mojibake injected (UTF-8 read as Windows-1252: "’" -> "â€™", "é" -> "Ã©"), HTML
+entities or a control character, so the unicode pass has real work. Everything is deterministic
+(seeded), so runs compare.
+
+In one run it measures, best of --repeat:
+  scan (in-process)  Scanner over the documents in this process, one core, with the default packs
+                     (corpus-wide passes observe the corpus first; that time is counted);
+  ftfy.fix_text      ftfy's default fix_text on every document, one core;
+  cleaner scan (CLI) the command's wall time on the same documents written as .txt files
+                     (`--format jsonl -o /dev/null -q --no-cache`, default jobs), once.
+and prints MB/s for each and the ratio scan/ftfy (target: at least 10x).
+
+    python bench/scan_speed.py [--mb 10] [--repeat 3] [--rules DIR] [--profile]
+
+--profile prints the top of a cProfile of one in-process scan instead of the timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import ftfy
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cleaner.model import Document  # noqa: E402
+from cleaner.rules import load_rules  # noqa: E402
+from cleaner.scan import Scanner  # noqa: E402
+
+SOURCES = [ROOT / "corpus", ROOT.parent / "shared" / "data" / "zyte-dev" / "naive"]
+SEED = 20221118
+
+
+def mojibake(paragraph: str) -> str:
+    """The paragraph's UTF-8 bytes read as Windows-1252 (what a wrong decoder does)."""
+    return paragraph.encode("utf-8").decode("cp1252", errors="replace")
+
+
+def corrupt(text: str, rng: random.Random) -> str:
+    """Inject broken unicode into a few paragraphs of a text."""
+    paragraphs = text.split("\n")
+    for k, p in enumerate(paragraphs):
+        roll = rng.random()
+        if roll < 0.03 and not p.isascii():
+            paragraphs[k] = mojibake(p)
+        elif roll < 0.05:
+            paragraphs[k] = p.replace("’", "â€™", 2).replace(" and ", " &amp; ", 1)
+        elif roll < 0.06:
+            paragraphs[k] = p.replace(" ", " \x07", 1)
+    return "\n".join(paragraphs)
+
+
+def build(target_bytes: int) -> list[tuple[str, str]]:
+    """(name, text) of documents until their UTF-8 size reaches target_bytes."""
+    base = []
+    for folder in SOURCES:
+        for path in sorted(folder.glob("*.txt")):
+            base.append((path.stem, path.read_text(encoding="utf-8")))
+    if not base:
+        raise SystemExit(f"no .txt files in {', '.join(map(str, SOURCES))}")
+    rng = random.Random(SEED)
+    docs, size, copy = [], 0, 0
+    while size < target_bytes:
+        for stem, text in base:
+            text = corrupt(text, rng) if copy else text
+            name = f"{copy:03d}_{stem[:40]}"
+            docs.append((name, text))
+            size += len(text.encode("utf-8"))
+            if size >= target_bytes:
+                break
+        copy += 1
+    return docs
+
+
+def best_of(repeat: int, fn) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def scan_in_process(scanner: Scanner, documents: list[Document]) -> int:
+    """Observe (corpus-wide passes), then scan every document; the number of findings."""
+    if scanner.corpus_passes:
+        for p in scanner.corpus_passes:
+            merged = None
+            for d in documents:
+                stats = p.observe(d)
+                merged = stats if merged is None else p.merge(merged, stats)
+            p.prepare(merged)
+    return sum(len(scanner.scan_document(d)) for d in documents)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=10.0, help="size of the text in MB (default 10)")
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs (default 3)")
+    parser.add_argument("--rules", default=str(ROOT / "rules"), help="rules folder (default: rules/)")
+    parser.add_argument("--profile", action="store_true", help="profile one in-process scan instead")
+    args = parser.parse_args()
+
+    docs = build(int(args.mb * 1_000_000))
+    documents = [Document(f"{name}.txt", text, f"{name}.txt") for name, text in docs]
+    mb = sum(len(t.encode("utf-8")) for _, t in docs) / 1_000_000
+    scanner = Scanner(load_rules(args.rules))
+    print(f"text: {mb:.2f} MB in {len(docs)} documents; {len(scanner.rules)} rules", flush=True)
+
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.runcall(scan_in_process, scanner, documents)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+        return 0
+
+    findings = scan_in_process(scanner, documents)
+    t_scan = best_of(args.repeat, lambda: scan_in_process(scanner, documents))
+    t_ftfy = best_of(args.repeat, lambda: [ftfy.fix_text(t) for _, t in docs])
+
+    with tempfile.TemporaryDirectory(prefix="scan-speed-") as tmp:
+        folder = Path(tmp) / "corpus"
+        folder.mkdir()
+        for name, text in docs:
+            (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+        command = [sys.executable, "-m", "cleaner", "scan", str(folder), "--rules", args.rules,
+                   "--format", "jsonl", "-o", "/dev/null", "-q", "--no-cache"]
+        t0 = time.perf_counter()
+        done = subprocess.run(command, cwd=tmp, capture_output=True, text=True)
+        t_cli = time.perf_counter() - t0
+        if done.returncode not in (0, 1):
+            print(done.stderr, file=sys.stderr)
+            return done.returncode
+
+    per_pass = pass_times(scanner, documents)
+    scan_rate, ftfy_rate, cli_rate = mb / t_scan, mb / t_ftfy, mb / t_cli
+    print(f"scan (in-process, 1 core): {scan_rate:8.2f} MB/s  ({t_scan:.2f} s, {findings} findings)")
+    print(f"ftfy.fix_text (1 core):    {ftfy_rate:8.2f} MB/s  ({t_ftfy:.2f} s)")
+    print(f"cleaner scan (CLI wall):   {cli_rate:8.2f} MB/s  ({t_cli:.2f} s, incl. start-up, default jobs)")
+    ratio = scan_rate / ftfy_rate
+    print(f"ratio scan/ftfy: {ratio:.1f}x (target >= 10x){'' if ratio >= 10 else '  BELOW TARGET'}")
+    print("by pass (one run; scan() of every document, observe() included for corpus-wide passes):")
+    for name, seconds in per_pass.items():
+        print(f"  {name:<20} {mb / seconds:8.2f} MB/s  ({seconds:.2f} s, {seconds / t_ftfy * 100:5.1f}% of ftfy's time)")
+    return 0
+
+
+def pass_times(scanner: Scanner, documents: list[Document]) -> dict[str, float]:
+    """Seconds each pass takes over all documents (corpus-wide ones: observe + prepare + scan)."""
+    times: dict[str, float] = {}
+    for p in scanner.passes:
+        t0 = time.perf_counter()
+        if p.corpus_wide:
+            merged = None
+            for d in documents:
+                stats = p.observe(d)
+                merged = stats if merged is None else p.merge(merged, stats)
+            p.prepare(merged)
+        for d in documents:
+            list(p.scan(d))
+        name = type(p).__name__
+        times[name] = times.get(name, 0.0) + time.perf_counter() - t0
+    return times
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

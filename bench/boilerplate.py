@@ -61,7 +61,8 @@ def kept_lines(before: list[str], after: list[str]) -> list[bool]:
             candidates = after[j1:j2]
             for i in range(i1, i2):
                 kept[i] = any(
-                    difflib.SequenceMatcher(None, before[i], c, autojunk=False).ratio() >= 0.5 for c in candidates
+                    difflib.SequenceMatcher(None, before[i], c, autojunk=False).ratio() >= 0.5
+                    for c in candidates
                 )
     return kept
 
@@ -82,7 +83,9 @@ def run_mode(pages: list[Path], flags: list[str], rules: str | None, work: Path)
     return {p.name: (out / p.name).read_text(encoding="utf-8") for p in pages}
 
 
-def score(data: Path, pages: list[Path], cleaned: dict[str, str], show_lost: bool, mode: str) -> dict[str, float]:
+def score(
+    data: Path, pages: list[Path], cleaned: dict[str, str], show_lost: bool, mode: str
+) -> dict[str, float]:
     n_total = n_removed = b_total = b_kept = removed_total = 0
     for page in pages:
         labels = read_labels(data / "labels" / (page.stem + ".tsv"))
@@ -91,7 +94,7 @@ def score(data: Path, pages: list[Path], cleaned: dict[str, str], show_lost: boo
         after = [line for line in cleaned[page.name].split("\n") if line.strip()]
         if len(before) != len(labels):
             sys.exit(f"{page.name}: {len(before)} lines but {len(labels)} labels")
-        for (label, text), kept in zip(labels, kept_lines(before, after)):
+        for (label, text), kept in zip(labels, kept_lines(before, after), strict=True):
             removed_total += not kept
             if label == "N":
                 n_total += 1
@@ -113,7 +116,9 @@ def score(data: Path, pages: list[Path], cleaned: dict[str, str], show_lost: boo
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=str(DEFAULT_DATA), help="zyte-dev folder (naive/, labels/)")
-    ap.add_argument("--split", choices=("all", "even", "odd"), default="all", help="score all pages or one half")
+    ap.add_argument(
+        "--split", choices=("all", "even", "odd"), default="all", help="score all pages or one half"
+    )
     ap.add_argument("--rules", help="rules folder (default: the repository's rules/)")
     ap.add_argument("--show-lost", action="store_true", help="print every body line that was removed")
     args = ap.parse_args(argv)
@@ -129,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             cleaned = run_mode(pages, flags, args.rules or str(ROOT / "rules"), Path(tmp))
             s = score(data, pages, cleaned, args.show_lost, mode)
             print(
-                f"{mode:16} recall {s['recall']:.3f} (N={s['N']})  retention {s['retention']:.3f} (B={s['B']})"
+                f"{mode:16} recall {s['recall']:.3f} (N={s['N']})"
+                f"  retention {s['retention']:.3f} (B={s['B']})"
                 f"  precision {s['precision']:.3f}"
             )
     return 0

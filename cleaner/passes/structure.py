@@ -1,4 +1,4 @@
-"""Boilerplate found from a page's structure (main-text region, short-line runs, density) and learned across a corpus.
+"""Boilerplate found from page structure (main text, short-line runs, density) and learned across a corpus.
 
 Whole-page scrapes put one block of the page on each line: menus and link lists (runs of short
 lines), the header above the article, the footer and teasers below it. This pass finds them without
@@ -9,6 +9,8 @@ keywords, from line shape and position:
 - the **main text** is the stretch of lines that maximises (words in sentence lines) minus
   (penalty x other lines): the body-text-extraction idea of Finn et al., on lines instead of tags.
   Short lines between paragraphs (subheadings, list items) cost little and are kept inside it;
+- only a whole page is judged: a document holding a menu (page_menu lines in a row of at most
+  three words); a clean article has none and gets no structural finding;
 - kinds: `outside-main-text` (lines above or below it), `short-line-run` (menus, link lists),
   `dense-region` (a line whose neighbourhood is nearly all non-sentence lines: jusText-style
   smoothing by neighbours), and `learned-line` (normalised lines that recur in many documents of
@@ -86,7 +88,7 @@ def layout(text: str, params: dict[str, Any], markers: list[tuple[re.Pattern[str
     content = [i for i, line in enumerate(lines) if not line.blank]
     size = [line_size(lines[i].content) for i in content]
     good, long = params["good_words"], params["long_words"]
-    sentence = [is_sentence(lines[i].content, s, good, long) for i, s in zip(content, size)]
+    sentence = [is_sentence(lines[i].content, s, good, long) for i, s in zip(content, size, strict=True)]
     # end-of-article markers (comment sections, related lists): the main text ends at the first one;
     # findings stop only at a safe one (after an unsafe one, --auto still needs them)
     stop = region_stop = len(content)
@@ -111,7 +113,7 @@ def layout(text: str, params: dict[str, Any], markers: list[tuple[re.Pattern[str
 def longest_menu(lines: list[Line], content: list[int], size: list[float]) -> int:
     """The longest run of menu-like lines: at most 3 words, no digits, no final punctuation."""
     best = current = 0
-    for i, s in zip(content, size):
+    for i, s in zip(content, size, strict=True):
         text = lines[i].content
         menu = s <= 3 and not DIGIT.search(text) and not TERMINAL.search(text)
         current = current + 1 if menu else 0
@@ -200,7 +202,8 @@ class StructurePass(Pass):
         keys = {
             line_key(line.content)
             for line in split_lines(doc.text)
-            if not line.blank and word_count(line.content) <= self.max_learn_words
+            if not line.blank
+            and word_count(line.content) <= self.max_learn_words
             and len(line.stripped) <= DEFAULT_MAX_LENGTH
         }
         return {doc.source: [1, {k: 1 for k in keys}]}
@@ -300,14 +303,22 @@ class StructurePass(Pass):
                 distance = lay.start - n if n < lay.start else n - lay.end
                 if n == keep or n in attached or distance < min_distance or lay.size[n] > max_words:
                     continue
-                if distance <= near and lay.size[n] >= 5 and TERMINAL.search(lay.lines[lay.content[n]].content):
-                    continue  # prose right next to the article (jusText's near-good): a closing line, a standfirst
+                if (
+                    distance <= near
+                    and lay.size[n] >= 5
+                    and TERMINAL.search(lay.lines[lay.content[n]].content)
+                ):
+                    continue  # prose next to the article (jusText's near-good): a closing line, a standfirst
                 if (lay.sentence[n] and not sentences) or (
                     skip_digits and DIGIT.search(lay.lines[lay.content[n]].content)
                 ):
                     continue
                 far = f"{distance} lines {where}" if min_distance > 1 else where
-                yield n, confidence, f"{far} the main text; region of {len(span)} lines, {density:.0%} non-sentence"
+                yield (
+                    n,
+                    confidence,
+                    f"{far} the main text; region of {len(span)} lines, {density:.0%} non-sentence",
+                )
 
     def _short_line_run(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[int, float, str]]:
         """Runs of >= min_run short lines without final punctuation (menus, link lists)."""
@@ -344,7 +355,11 @@ class StructurePass(Pass):
                 continue  # too near an edge to judge by neighbours
             density = 1 - sum(lay.sentence[lo:hi]) / (hi - lo)
             if density >= threshold:
-                yield n, rule.confidence * density, f"{density:.0%} of the {hi - lo} lines around it are not sentences"
+                yield (
+                    n,
+                    rule.confidence * density,
+                    f"{density:.0%} of the {hi - lo} lines around it are not sentences",
+                )
 
     def _learned_line(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[int, float, str]]:
         """Short lines that recur in many documents (of the same source, or of the whole corpus)."""

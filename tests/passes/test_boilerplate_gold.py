@@ -1,4 +1,4 @@
-"""Clean article text yields no BP finding: the hand-annotated bodies of the zyte-dev benchmark, as one corpus.
+"""Clean article text yields no BP finding: the hand-annotated zyte-dev bodies, scanned as one corpus.
 
 Data: ../shared/data/zyte-dev/gold (Zyte article-extraction benchmark, MIT License, © 2020 Scrapinghub).
 A gold line that is boilerplate by our definition is listed, with its reason, in
@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 GOLD = ROOT.parent / "shared" / "data" / "zyte-dev" / "gold"
 ALLOW = ROOT / "tests" / "data" / "boilerplate_gold_allow.tsv"
 
-pytestmark = pytest.mark.skipif(not GOLD.is_dir(), reason=f"{GOLD} is absent (shared data beside the checkout)")
+pytestmark = pytest.mark.skipif(
+    not GOLD.is_dir(), reason=f"{GOLD} is absent (shared data beside the checkout)"
+)
 
 
 def allowed() -> set[tuple[str, str, str]]:
@@ -36,8 +38,22 @@ def allowed() -> set[tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def gold_findings(tmp_path_factory) -> list[dict]:
     out = tmp_path_factory.mktemp("gold") / "findings.jsonl"
-    status = main(["scan", str(GOLD), "--rules", str(ROOT / "rules"), "--select", "BP", "--format", "jsonl",
-                   "-o", str(out), "-q", "--no-cache"])
+    status = main(
+        [
+            "scan",
+            str(GOLD),
+            "--rules",
+            str(ROOT / "rules"),
+            "--select",
+            "BP",
+            "--format",
+            "jsonl",
+            "-o",
+            str(out),
+            "-q",
+            "--no-cache",
+        ]
+    )
     assert status == 0
     return [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
 

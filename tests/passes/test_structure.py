@@ -1,4 +1,4 @@
-"""Structural boilerplate signals (BP017-BP024) on small hand-made pages, negatives included, and learned lines."""
+"""Structural boilerplate signals (BP017-BP025) on small hand-made pages, with negatives; learned lines."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from cleaner.cli import main
 from cleaner.model import Applicability, Document
 from cleaner.passes.structure import LAYOUT_DEFAULTS, LearnedLinePass, layout
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 CORPUS, RULES = ROOT / "corpus", ROOT / "rules"
 
@@ -138,8 +139,15 @@ def test_short_lines_far_from_the_text_are_safe(scan):
 
 
 def test_dense_region_smoothing_by_neighbours(scan):
-    gallery = ["Photo gallery", "By Example Photo Desk", "Gallery: 12 photos", "Caption one here",
-               "Caption two is here", "Caption three", "Caption four"]
+    gallery = [
+        "Photo gallery",
+        "By Example Photo Desk",
+        "Gallery: 12 photos",
+        "Caption one here",
+        "Caption two is here",
+        "Caption three",
+        "Caption four",
+    ]
     text = page(MENU[:4], [TITLE], BODY[:2], gallery, BODY[2:])
     lines = flagged(scan(text, "BP021"), text)
     assert "Caption one here" in lines and not any(b in lines for b in BODY)
@@ -168,7 +176,10 @@ def test_main_text_is_the_stretch_of_sentences():
 
 
 def test_cjk_text_counts_as_sentences():
-    cjk = "先日、不正に改造したiPhoneを販売したとして、商標法違反の疑いで20代の男性が逮捕されたというニュースを耳にしました。"
+    cjk = (
+        "先日、不正に改造したiPhoneを販売したとして、商標法違反の疑いで20代の男性が逮捕されたという"
+        "ニュースを耳にしました。"
+    )
     lay = layout(page(MENU, [cjk, cjk]), dict(LAYOUT_DEFAULTS), [])
     assert lay.sentence[len(MENU)] and lay.start == len(MENU)
 
@@ -185,8 +196,24 @@ def scan_jsonl(tmp_path: Path, records: list[dict], select: str) -> list[dict]:
     corpus = tmp_path / "feed.jsonl"
     corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "findings.jsonl"
-    status = main(["scan", str(corpus), "--rules", str(RULES), "--select", select, "--format", "jsonl",
-                   "-o", str(out), "-q", "--no-cache", "-j", "1"])
+    status = main(
+        [
+            "scan",
+            str(corpus),
+            "--rules",
+            str(RULES),
+            "--select",
+            select,
+            "--format",
+            "jsonl",
+            "-o",
+            str(out),
+            "-q",
+            "--no-cache",
+            "-j",
+            "1",
+        ]
+    )
     assert status == 0
     return [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
 
@@ -206,7 +233,9 @@ def test_learned_line_recurring_in_a_source_jsonl(tmp_path):
 
 def test_learned_line_across_the_corpus_matches_whole_lines_only(tmp_path):
     records = [record(n, f"site-{n}", ["Ukraine"], menu=False) for n in range(8)]
-    records.append({"id": "x", "source": "site-x", "text": page([TITLE], ["Ukraine said on Friday it was ready."])})
+    records.append(
+        {"id": "x", "source": "site-x", "text": page([TITLE], ["Ukraine said on Friday it was ready."])}
+    )
     found = scan_jsonl(tmp_path, records, "BP023")
     assert {f["original"].strip() for f in found} == {"Ukraine"}
     assert len(found) == 8 and all(f["applicability"] == "unsafe" for f in found)
@@ -215,8 +244,10 @@ def test_learned_line_across_the_corpus_matches_whole_lines_only(tmp_path):
 def test_learned_statistics_merge_associatively_and_stay_small(ruleset):
     rules = [r for r in ruleset.rules if r.kind == "learned-line"]
     p = LearnedLinePass(rules, ruleset, None)
-    docs = [Document(str(n), page([TITLE], BODY, ["Support us"]), "x", source) for n, source in
-            enumerate(["a", "a", "b"])]
+    docs = [
+        Document(str(n), page([TITLE], BODY, ["Support us"]), "x", source)
+        for n, source in enumerate(["a", "a", "b"])
+    ]
     a, b, c = (p.observe(d) for d in docs)
     assert p.merge(p.merge(a, b), c) == p.merge(a, p.merge(b, c))
     merged = p.merge(p.merge(a, b), c)
@@ -232,16 +263,37 @@ def test_allow_list_keeps_recurring_real_content(tmp_path):
     for pack in RULES.glob("*.yaml"):
         text = pack.read_text(encoding="utf-8")
         if pack.name == "page.yaml":
-            text = text.replace("    allow: []\n    message: line that recurs in many documents of the corpus",
-                                "    allow: [Ukraine]\n    message: line that recurs in many documents of the corpus")
+            text = text.replace(
+                "    allow: []\n    message: line that recurs in many documents of the corpus",
+                "    allow: [Ukraine]\n    message: line that recurs in many documents of the corpus",
+            )
             assert "allow: [Ukraine]" in text
         (rules / pack.name).write_text(text, encoding="utf-8")
     records = [record(n, f"site-{n}", ["Ukraine"], menu=False) for n in range(8)]
     corpus = tmp_path / "feed.jsonl"
     corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "f.jsonl"
-    assert main(["scan", str(corpus), "--rules", str(rules), "--select", "BP023", "--format", "jsonl",
-                 "-o", str(out), "-q", "--no-cache", "-j", "1"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                str(corpus),
+                "--rules",
+                str(rules),
+                "--select",
+                "BP023",
+                "--format",
+                "jsonl",
+                "-o",
+                str(out),
+                "-q",
+                "--no-cache",
+                "-j",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert out.read_text(encoding="utf-8") == ""
 
 

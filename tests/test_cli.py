@@ -248,3 +248,17 @@ def test_rules_check_default_packs(capsys):
     status, out, err = run(capsys, "rules", "check", RULES)
     assert status == 0, out
     assert "all examples behave" in err
+
+
+def test_apply_mirrors_nested_paths_and_formats(work, capsys):
+    src = work / "in"
+    (src / "site-a" / "2022").mkdir(parents=True)
+    (src / "site-a" / "2022" / "a.md").write_text("# Title\n\nBody.\n\nSource link\n", encoding="utf-8")
+    (src / "b.txt").write_text("Clean body.\n", encoding="utf-8")
+    (src / "notes.html").write_text("<p>not read</p>", encoding="utf-8")
+    status, out, _ = run(capsys, "apply", "in", "--out", "out", "--rules", RULES, "--auto", "--select", "BP001")
+    assert status == 0
+    assert sorted(tree_hash(work / "out")) == ["b.txt", "changes.txt", "manifest.json", "site-a/2022/a.md"]
+    assert (work / "out" / "site-a" / "2022" / "a.md").read_text(encoding="utf-8") == "# Title\n\nBody.\n\n"
+    manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert [d["output"] for d in manifest["documents"]] == ["b.txt", "site-a/2022/a.md"]

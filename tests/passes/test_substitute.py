@@ -61,3 +61,15 @@ def test_a_match_whose_replacement_changes_nothing_is_no_finding(tmp_path):
     )
     scanner = Scanner(load_rules(tmp_path))
     assert scanner.scan_document(Document("d", "aaa b", "d")) == []
+
+
+KNOWN_FAILURES = yaml.safe_load((DATA / "substitute_known_failures.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=c["why"])) for c in KNOWN_FAILURES],
+    ids=[c["select"] for c in KNOWN_FAILURES],
+)
+def test_known_false_positives(case, scan):
+    assert scan(case["text"], case["select"]) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +47,17 @@ def default_jobs() -> int:
 
 
 def codes(value: str) -> list[str]:
-    return [c.strip() for c in value.split(",") if c.strip()]
+    """Comma-separated rule codes, prefixes or names; codes and prefixes in any case (bp001 = BP001)."""
+    tokens = [c.strip() for c in value.split(",") if c.strip()]
+    return [t.upper() if re.fullmatch(r"[A-Za-z]{2}\d{0,3}", t) else t for t in tokens]
+
+
+def check_selectors(ruleset: RuleSet, args) -> None:
+    """--select/--ignore must each name a rule code, a code prefix or a rule name."""
+    for option in ("select", "ignore"):
+        for selector in getattr(args, option, None) or []:
+            if not any(r.code.startswith(selector) or r.name == selector for r in ruleset.rules):
+                raise UserError(f"--{option}: no rule code, prefix or name {selector!r} (see `cleaner rules list`)")
 
 
 # ---------------------------------------------------------------- shared options
@@ -104,6 +115,7 @@ def make_scanner(args, ruleset: RuleSet):
     from cleaner.passes.base import Settings
     from cleaner.scan import Scanner
 
+    check_selectors(ruleset, args)
     settings = Settings(style=getattr(args, "style", None) or default_style())
     return Scanner(ruleset, select=args.select, ignore=args.ignore, settings=settings)
 

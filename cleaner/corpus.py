@@ -189,7 +189,7 @@ def load(source: SourceFile, options: Options, problems: list[str], unit: Unit |
         raw, encoding = decode(raw_bytes)
         record = Record(raw)
         loaded.records.append(record)
-        body = raw.strip()
+        body = raw.strip().lstrip("\ufeff")  # a byte-order mark at the start of the file is no JSON
         if not body:
             continue
         where = f"{source.display}:{number}"

@@ -262,3 +262,13 @@ def test_apply_mirrors_nested_paths_and_formats(work, capsys):
     assert (work / "out" / "site-a" / "2022" / "a.md").read_text(encoding="utf-8") == "# Title\n\nBody.\n\n"
     manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert [d["output"] for d in manifest["documents"]] == ["b.txt", "site-a/2022/a.md"]
+
+
+def test_select_is_case_insensitive_for_codes_and_refuses_unknown_rules(work, capsys):
+    upper = run(capsys, "scan", "--rules", RULES, "--select", "BP001")[1]
+    assert run(capsys, "scan", "--rules", RULES, "--select", "bp001")[1] == upper != ""
+    assert run(capsys, "scan", "--rules", RULES, "--select", "source-link")[1] == upper
+    status, out, err = run(capsys, "scan", "--rules", RULES, "--select", "BP001,XX9")
+    assert status == 2 and out == ""
+    assert "cleaner: --select: no rule code, prefix or name 'XX9'" in err
+    assert run(capsys, "scan", "--rules", RULES, "--ignore", "nonsense-name")[0] == 2

@@ -181,3 +181,10 @@ def test_out_beside_the_input_is_fine(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "corpus").mkdir()
     assert check_output_dir(Path("reviewed"), ["corpus"]) is None
+
+
+def test_jsonl_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\ufeff" + json.dumps({"id": "a", "text": "One."}) + "\n", encoding="utf-8")
+    loaded, problems = load_one(path)
+    assert [d.doc for d in loaded.documents] == ["feed.jsonl#a"] and problems == []

@@ -25,9 +25,10 @@ class Spliced:
 def splice(text: str, fixes: list[Finding]) -> Spliced:
     """Apply fixes in offset order in one pass; a fix overlapping one already applied is skipped.
 
-    Two insertions at the same offset overlap; an insertion at the end of a replaced span does not.
+    Two insertions at the same offset overlap; an insertion at the start or the end of a replaced
+    span does not (at one offset the insertion goes first, then the longest replacement).
     """
-    ordered = sorted(fixes, key=lambda f: (f.start, -(f.end - f.start), f.code, f.replacement))
+    ordered = sorted(fixes, key=lambda f: (f.start, f.end > f.start, -(f.end - f.start), f.code, f.replacement))
     out: list[str] = []
     applied: list[Finding] = []
     skipped: list[tuple[Finding, Finding]] = []

@@ -177,3 +177,50 @@ def test_finding_ids_are_stable_and_depend_on_the_edit():
     assert again.id == SAFE_FIX.id
     assert fix(TEXT, 4, 6, "", "TY001", SAFE).id != SAFE_FIX.id
     assert fix(TEXT, 4, 7, "$5", "TY001", SAFE).id != SAFE_FIX.id
+
+
+# ---------------------------------------------------------------- splice, any fixes
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def text_and_fixes(draw):
+    text = draw(st.text(alphabet="ab \n", max_size=20))
+    spans = draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text)), st.sampled_from(["", "X", "YY"])),
+                          max_size=6))
+    fixes = [fix(text, min(a, b), max(a, b), r, f"TY00{k}") for k, (a, b, r) in enumerate(spans)]
+    return text, fixes
+
+
+def overlaps(a: Finding, b: Finding) -> bool:
+    if a.start == a.end == b.start == b.end:
+        return True  # two insertions at one offset
+    return a.start < b.end and b.start < a.end
+
+
+@given(text_and_fixes())
+def test_splice_applies_a_non_overlapping_subset_and_reports_the_rest(case):
+    text, fixes = case
+    result = splice(text, fixes)
+    assert sorted(map(id, result.applied + [s for s, _ in result.skipped])) == sorted(map(id, fixes))
+    for k, a in enumerate(result.applied):
+        for b in result.applied[k + 1 :]:
+            assert not overlaps(a, b) and a.start <= b.start
+    for skipped, kept in result.skipped:
+        assert kept in result.applied
+    expected, pos = [], 0
+    for f in result.applied:
+        expected += [text[pos : f.start], f.replacement]
+        pos = f.end
+    assert result.text == "".join(expected) + text[pos:]
+    if not any(overlaps(a, b) for k, a in enumerate(fixes) for b in fixes[k + 1 :]):
+        assert result.skipped == []
+
+
+def test_insertion_at_the_start_of_a_deletion_is_not_an_overlap():
+    text = "ab"
+    insertion, deletion = fix(text, 0, 0, "X"), fix(text, 0, 1, "")
+    result = splice(text, [deletion, insertion])
+    assert result.text == "Xb" and result.applied == [insertion, deletion] and result.skipped == []

@@ -136,8 +136,21 @@ def main() -> int:
         folder.mkdir()
         for name, text in docs:
             (folder / f"{name}.txt").write_text(text, encoding="utf-8")
-        command = [sys.executable, "-m", "cleaner", "scan", str(folder), "--rules", args.rules,
-                   "--format", "jsonl", "-o", "/dev/null", "-q", "--no-cache"]
+        command = [
+            sys.executable,
+            "-m",
+            "cleaner",
+            "scan",
+            str(folder),
+            "--rules",
+            args.rules,
+            "--format",
+            "jsonl",
+            "-o",
+            "/dev/null",
+            "-q",
+            "--no-cache",
+        ]
         t0 = time.perf_counter()
         done = subprocess.run(command, cwd=tmp, capture_output=True, text=True)
         t_cli = time.perf_counter() - t0
@@ -154,7 +167,10 @@ def main() -> int:
     print(f"ratio scan/ftfy: {ratio:.1f}x (target >= 10x){'' if ratio >= 10 else '  BELOW TARGET'}")
     print("by pass (one run; scan() of every document, observe() included for corpus-wide passes):")
     for name, seconds in per_pass.items():
-        print(f"  {name:<20} {mb / seconds:8.2f} MB/s  ({seconds:.2f} s, {seconds / t_ftfy * 100:5.1f}% of ftfy's time)")
+        print(
+            f"  {name:<20} {mb / seconds:8.2f} MB/s  "
+            f"({seconds:.2f} s, {seconds / t_ftfy * 100:5.1f}% of ftfy's time)"
+        )
     return 0
 
 

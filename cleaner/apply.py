@@ -28,7 +28,9 @@ def splice(text: str, fixes: list[Finding]) -> Spliced:
     Two insertions at the same offset overlap; an insertion at the start or the end of a replaced
     span does not (at one offset the insertion goes first, then the longest replacement).
     """
-    ordered = sorted(fixes, key=lambda f: (f.start, f.end > f.start, -(f.end - f.start), f.code, f.replacement))
+    ordered = sorted(
+        fixes, key=lambda f: (f.start, f.end > f.start, -(f.end - f.start), f.code, f.replacement)
+    )
     out: list[str] = []
     applied: list[Finding] = []
     skipped: list[tuple[Finding, Finding]] = []

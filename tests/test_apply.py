@@ -119,7 +119,9 @@ DISPLAY_FIX = fix(TEXT, 34, 35, "F", "TY007", DISPLAY)
 ALL = [SAFE_FIX, UNSAFE_FIX, DISPLAY_FIX]
 
 
-def decide(f: Finding, verdict: Verdict, sha: str = SHA, replacement: str | None = None) -> dict[str, Decision]:
+def decide(
+    f: Finding, verdict: Verdict, sha: str = SHA, replacement: str | None = None
+) -> dict[str, Decision]:
     return {f.id: Decision(f.id, f.doc, sha, verdict, replacement)}
 
 
@@ -160,7 +162,9 @@ def test_rejected_safe_finding_is_not_applied_by_auto():
 
 def test_stale_decision_is_ignored_and_the_finding_not_applied_automatically():
     stale_ids: set[str] = set()
-    decisions = decide(SAFE_FIX, Verdict.REJECTED, sha="0" * 64) | decide(UNSAFE_FIX, Verdict.ACCEPTED, sha="1" * 64)
+    decisions = decide(SAFE_FIX, Verdict.REJECTED, sha="0" * 64) | decide(
+        UNSAFE_FIX, Verdict.ACCEPTED, sha="1" * 64
+    )
     choice = choose(ALL, decisions, SHA, auto=True, unsafe=False, stale_ids=stale_ids)
     assert choice.fixes == [] and choice.stale == 2
     assert stale_ids == {SAFE_FIX.id, UNSAFE_FIX.id}
@@ -188,8 +192,12 @@ from hypothesis import strategies as st  # noqa: E402
 @st.composite
 def text_and_fixes(draw):
     text = draw(st.text(alphabet="ab \n", max_size=20))
-    spans = draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text)), st.sampled_from(["", "X", "YY"])),
-                          max_size=6))
+    spans = draw(
+        st.lists(
+            st.tuples(st.integers(0, len(text)), st.integers(0, len(text)), st.sampled_from(["", "X", "YY"])),
+            max_size=6,
+        )
+    )
     fixes = [fix(text, min(a, b), max(a, b), r, f"TY00{k}") for k, (a, b, r) in enumerate(spans)]
     return text, fixes
 
@@ -208,7 +216,7 @@ def test_splice_applies_a_non_overlapping_subset_and_reports_the_rest(case):
     for k, a in enumerate(result.applied):
         for b in result.applied[k + 1 :]:
             assert not overlaps(a, b) and a.start <= b.start
-    for skipped, kept in result.skipped:
+    for _, kept in result.skipped:
         assert kept in result.applied
     expected, pos = [], 0
     for f in result.applied:

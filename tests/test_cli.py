@@ -16,14 +16,27 @@ from cleaner.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 RULES = str(ROOT / "rules")
 SAMPLE = ROOT / "corpus"
-REQUIRED_KEYS = {"id", "doc", "code", "start", "end", "original", "replacement", "applicability", "confidence",
-                 "message"}
+REQUIRED_KEYS = {
+    "id",
+    "doc",
+    "code",
+    "start",
+    "end",
+    "original",
+    "replacement",
+    "applicability",
+    "confidence",
+    "message",
+}
 
 
 def tree_hash(folder: Path) -> dict[str, str]:
     """Every file under folder (but the findings cache, .cache/) by its sha256."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and ".cache" not in p.relative_to(folder).parts}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".cache" not in p.relative_to(folder).parts
+    }
 
 
 @pytest.fixture
@@ -77,7 +90,9 @@ def test_scan_ids_are_stable_across_runs(work, capsys):
 
 
 def test_select_and_ignore(work, capsys):
-    _, out, _ = run(capsys, "scan", "--rules", RULES, "--format", "jsonl", "--select", "BP", "--ignore", "BP001,BP016")
+    _, out, _ = run(
+        capsys, "scan", "--rules", RULES, "--format", "jsonl", "--select", "BP", "--ignore", "BP001,BP016"
+    )
     codes = {json.loads(line)["code"] for line in out.splitlines()}
     assert codes and all(c.startswith("BP") for c in codes) and not codes & {"BP001", "BP016"}
 
@@ -100,8 +115,22 @@ def test_missing_path_exits_2(work, capsys):
 
 
 def test_python_dash_m_cleaner_works(work):
-    result = subprocess.run([sys.executable, "-m", "cleaner", "scan", "--rules", RULES, "--select", "BP001",
-                             "corpus/002_9893f283f636da73.txt"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cleaner",
+            "scan",
+            "--rules",
+            RULES,
+            "--select",
+            "BP001",
+            "corpus/002_9893f283f636da73.txt",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("corpus/002_9893f283f636da73.txt:21:1: BP001 ")
     assert "Traceback" not in result.stderr
@@ -125,7 +154,9 @@ def test_apply_auto_mirrors_the_input_and_never_touches_it(work, capsys):
     assert "Source link" not in cleaned
     title = (out_dir / "000_6b32ff4da4a937aa.txt").read_text(encoding="utf-8").splitlines()[0]
     assert not title.startswith(" date") and title.strip()
-    assert (out_dir / "004_d51eabd51f3bc1f0.txt").read_bytes() == (work / "corpus" / "004_d51eabd51f3bc1f0.txt").read_bytes()
+    assert (out_dir / "004_d51eabd51f3bc1f0.txt").read_bytes() == (
+        work / "corpus" / "004_d51eabd51f3bc1f0.txt"
+    ).read_bytes()
 
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     docs = {d["doc"]: d for d in manifest["documents"]}
@@ -149,15 +180,27 @@ def test_apply_without_auto_changes_nothing(work, capsys):
     assert status == 0
     assert "applied 0 fixes" in out and "left 2 findings for review" in out
     assert all(
-        (work / "reviewed" / n).read_bytes() == (work / "corpus" / n).read_bytes() for n in tree_hash(work / "corpus"))
+        (work / "reviewed" / n).read_bytes() == (work / "corpus" / n).read_bytes()
+        for n in tree_hash(work / "corpus")
+    )
 
 
 def test_apply_unsafe_adds_unsafe_fixes(work, capsys):
     status, out, _ = run(capsys, "apply", "--rules", RULES, "--auto", "--unsafe", "--select", "TY005,TY006")
     text = "Why ? Nobody in the the capital knows.\n"
     (work / "corpus" / "x.txt").write_text(text, encoding="utf-8")
-    status, out, _ = run(capsys, "apply", "--rules", RULES, "--unsafe", "--select", "TY005,TY006", "corpus/x.txt",
-                         "--out", "out")
+    status, out, _ = run(
+        capsys,
+        "apply",
+        "--rules",
+        RULES,
+        "--unsafe",
+        "--select",
+        "TY005,TY006",
+        "corpus/x.txt",
+        "--out",
+        "out",
+    )
     assert status == 0
     assert (work / "out" / "x.txt").read_text(encoding="utf-8") == "Why? Nobody in the capital knows.\n"
 
@@ -174,7 +217,9 @@ def test_apply_reports_overlaps_in_the_log(work, capsys):
     body = "A paragraph of the article that is long enough to count as body text.\n" * 3
     (work / "in").mkdir()
     (work / "in" / "a.txt").write_text(body + "Leave a Comment\n\nSource link\n", encoding="utf-8")
-    status, out, _ = run(capsys, "apply", "in", "--out", "out", "--rules", RULES, "--auto", "--select", "BP001,BP008")
+    status, out, _ = run(
+        capsys, "apply", "in", "--out", "out", "--rules", RULES, "--auto", "--select", "BP001,BP008"
+    )
     assert status == 0
     assert (work / "out" / "a.txt").read_text(encoding="utf-8") == body
 
@@ -197,22 +242,36 @@ def test_bad_input_is_reported_and_the_rest_processed(work, capsys):
     (src / "feed.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
     before = tree_hash(src)
 
-    status, out, err = run(capsys, "scan", "in", "--rules", RULES, "--select", "BP001,UN001", "--format", "jsonl")
+    status, out, err = run(
+        capsys, "scan", "in", "--rules", RULES, "--select", "BP001,UN001", "--format", "jsonl"
+    )
     assert status == 2
     found = [json.loads(line) for line in out.splitlines()]
     assert sorted((f["doc"], f["code"]) for f in found) == [
-        ("feed.jsonl#3", "BP001"), ("feed.jsonl#r1", "BP001"), ("good.txt", "BP001"),
-        ("latin.txt", "BP001"), ("latin.txt", "UN001")]
+        ("feed.jsonl#3", "BP001"),
+        ("feed.jsonl#r1", "BP001"),
+        ("good.txt", "BP001"),
+        ("latin.txt", "BP001"),
+        ("latin.txt", "UN001"),
+    ]
     problems = [line for line in err.splitlines() if line.startswith("cleaner: ")]
     assert "cleaner: in/feed.jsonl:2: malformed JSON" in "\n".join(problems)
     assert "cleaner: in/latin.txt: not valid UTF-8; decoded as cp1252" in problems
     assert "cleaner: in/sub/image.txt: binary file (NUL bytes); skipped" in problems
     assert "Traceback" not in err
 
-    status, out, err = run(capsys, "apply", "in", "--out", "out", "--rules", RULES, "--select", "BP001", "--auto")
+    status, out, err = run(
+        capsys, "apply", "in", "--out", "out", "--rules", RULES, "--select", "BP001", "--auto"
+    )
     assert status == 2 and "Traceback" not in err
     assert tree_hash(src) == before
-    assert sorted(tree_hash(work / "out")) == ["changes.txt", "feed.jsonl", "good.txt", "latin.txt", "manifest.json"]
+    assert sorted(tree_hash(work / "out")) == [
+        "changes.txt",
+        "feed.jsonl",
+        "good.txt",
+        "latin.txt",
+        "manifest.json",
+    ]
     assert (work / "out" / "latin.txt").read_text(encoding="utf-8") == "Café au lait.\n\n"
     lines = (work / "out" / "feed.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(lines[0]) == {"id": "r1", "text": "Kyiv.\n\n", "url": "http://a", "tags": ["x"]}
@@ -220,8 +279,13 @@ def test_bad_input_is_reported_and_the_rest_processed(work, capsys):
     assert json.loads(lines[2]) == {"text": "No id.\n\n", "n": 1}
     assert lines[3] == records[3]
     manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
-    assert {d["doc"] for d in manifest["documents"]} == {"feed.jsonl#r1", "feed.jsonl#3", "feed.jsonl#r4",
-                                                          "good.txt", "latin.txt"}
+    assert {d["doc"] for d in manifest["documents"]} == {
+        "feed.jsonl#r1",
+        "feed.jsonl#3",
+        "feed.jsonl#r4",
+        "good.txt",
+        "latin.txt",
+    }
 
 
 # ---------------------------------------------------------------- rules
@@ -256,7 +320,9 @@ def test_apply_mirrors_nested_paths_and_formats(work, capsys):
     (src / "site-a" / "2022" / "a.md").write_text("# Title\n\nBody.\n\nSource link\n", encoding="utf-8")
     (src / "b.txt").write_text("Clean body.\n", encoding="utf-8")
     (src / "notes.html").write_text("<p>not read</p>", encoding="utf-8")
-    status, out, _ = run(capsys, "apply", "in", "--out", "out", "--rules", RULES, "--auto", "--select", "BP001")
+    status, out, _ = run(
+        capsys, "apply", "in", "--out", "out", "--rules", RULES, "--auto", "--select", "BP001"
+    )
     assert status == 0
     assert sorted(tree_hash(work / "out")) == ["b.txt", "changes.txt", "manifest.json", "site-a/2022/a.md"]
     assert (work / "out" / "site-a" / "2022" / "a.md").read_text(encoding="utf-8") == "# Title\n\nBody.\n\n"

@@ -1,4 +1,4 @@
-"""Reading a corpus (folders, single files, JSONL) and writing the cleaned copy: bad input never stops a run."""
+"""Reading a corpus (folders, files, JSONL) and writing the cleaned copy: bad input never stops a run."""
 
 from __future__ import annotations
 
@@ -23,8 +23,12 @@ def test_discover_reads_folders_recursively_sorted_and_skips_hidden_and_other_fi
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x\n", encoding="utf-8")
     files = discover([str(tmp_path)])
-    assert [(f.rel, f.kind) for f in files] == [("a.md", "text"), ("b.txt", "text"), ("sub/c.jsonl", "jsonl"),
-                                                ("sub/d.txt", "text")]
+    assert [(f.rel, f.kind) for f in files] == [
+        ("a.md", "text"),
+        ("b.txt", "text"),
+        ("sub/c.jsonl", "jsonl"),
+        ("sub/d.txt", "text"),
+    ]
     assert files[0].display == f"{tmp_path}/a.md"
 
 
@@ -46,8 +50,13 @@ def test_text_file_is_one_document(tmp_path):
     (source,) = discover([str(tmp_path)])
     loaded = load(source, OPTIONS, problems)
     (doc,) = loaded.documents
-    assert (doc.doc, doc.path, doc.text, doc.source, doc.encoding) == ("site/a.txt", "site/a.txt", "Title\n\nBody.\n",
-                                                                      "site", "utf-8")
+    assert (doc.doc, doc.path, doc.text, doc.source, doc.encoding) == (
+        "site/a.txt",
+        "site/a.txt",
+        "Title\n\nBody.\n",
+        "site",
+        "utf-8",
+    )
     assert problems == []
 
 
@@ -81,16 +90,22 @@ def write_jsonl(path: Path, lines: list[str]) -> Path:
 
 
 def test_jsonl_records_with_and_without_id(tmp_path):
-    path = write_jsonl(tmp_path / "feed.jsonl", [
-        json.dumps({"id": "a1", "text": "First.", "url": "http://x", "source": "site-a"}),
-        "",
-        json.dumps({"text": "Second.", "n": 2}),
-        json.dumps({"id": 7, "text": "Third."}),
-    ])
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        [
+            json.dumps({"id": "a1", "text": "First.", "url": "http://x", "source": "site-a"}),
+            "",
+            json.dumps({"text": "Second.", "n": 2}),
+            json.dumps({"id": 7, "text": "Third."}),
+        ],
+    )
     loaded, problems = load_one(path)
     assert problems == []
     assert [(d.doc, d.text, d.source) for d in loaded.documents] == [
-        ("feed.jsonl#a1", "First.", "site-a"), ("feed.jsonl#3", "Second.", ""), ("feed.jsonl#7", "Third.", "")]
+        ("feed.jsonl#a1", "First.", "site-a"),
+        ("feed.jsonl#3", "Second.", ""),
+        ("feed.jsonl#7", "Third.", ""),
+    ]
 
 
 def test_jsonl_other_keys(tmp_path):
@@ -100,8 +115,13 @@ def test_jsonl_other_keys(tmp_path):
 
 
 def test_malformed_jsonl_lines_are_reported_and_copied_unchanged(tmp_path):
-    lines = ['{"id": "a", "text": "Kyiv  mayor"}', '{"id": "b", "text": broken', "[1, 2]", '{"id": "c", "title": "no text"}',
-             '{"id": "d", "text": "Fine."}']
+    lines = [
+        '{"id": "a", "text": "Kyiv  mayor"}',
+        '{"id": "b", "text": broken',
+        "[1, 2]",
+        '{"id": "c", "title": "no text"}',
+        '{"id": "d", "text": "Fine."}',
+    ]
     path = write_jsonl(tmp_path / "feed.jsonl", lines)
     loaded, problems = load_one(path)
     assert [d.doc for d in loaded.documents] == ["feed.jsonl#a", "feed.jsonl#d"]
@@ -116,7 +136,9 @@ def test_malformed_jsonl_lines_are_reported_and_copied_unchanged(tmp_path):
 def test_jsonl_render_keeps_every_other_field_and_line_endings(tmp_path):
     record = {"meta": {"a": [1, 2.5, None, True]}, "text": "Old  text", "id": "x", "ünï": "ß"}
     path = tmp_path / "feed.jsonl"
-    path.write_bytes((json.dumps(record) + "\r\n" + json.dumps({"id": "y", "text": "same"}) + "\r\n").encode())
+    path.write_bytes(
+        (json.dumps(record) + "\r\n" + json.dumps({"id": "y", "text": "same"}) + "\r\n").encode()
+    )
     loaded, _ = load_one(path)
     out = render(loaded, {"feed.jsonl#x": "Old text", "feed.jsonl#y": "same"}, OPTIONS)
     first, second, rest = out.split("\r\n")
@@ -126,8 +148,10 @@ def test_jsonl_render_keeps_every_other_field_and_line_endings(tmp_path):
 
 
 def test_jsonl_records_with_the_same_id_keep_their_own_text(tmp_path):
-    path = write_jsonl(tmp_path / "feed.jsonl", [json.dumps({"id": "a", "text": "One."}),
-                                                 json.dumps({"id": "a", "text": "Two."})])
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        [json.dumps({"id": "a", "text": "One."}), json.dumps({"id": "a", "text": "Two."})],
+    )
     loaded, problems = load_one(path)
     docs = [d.doc for d in loaded.documents]
     assert len(set(docs)) == 2, docs

@@ -33,7 +33,9 @@ def write_pack(tmp_path, rules: str):
 
 
 def test_lint_catches_a_bad_example_that_does_not_trigger(tmp_path):
-    ruleset = write_pack(tmp_path, """\
+    ruleset = write_pack(
+        tmp_path,
+        """\
       - code: BP901
         name: source-link
         kind: exact-line
@@ -42,14 +44,18 @@ def test_lint_catches_a_bad_example_that_does_not_trigger(tmp_path):
         applicability: safe
         examples:
           bad: ["Source link", "Read more"]
-    """)
+    """,
+    )
     (problem,) = lint(ruleset)
-    assert problem == (f"{tmp_path / 'rules' / 'test.yaml'}:2: rule BP901: "
-                       "bad example 2 does not trigger it: 'Read more'")
+    assert problem == (
+        f"{tmp_path / 'rules' / 'test.yaml'}:2: rule BP901: bad example 2 does not trigger it: 'Read more'"
+    )
 
 
 def test_lint_catches_a_good_example_that_triggers(tmp_path):
-    ruleset = write_pack(tmp_path, """\
+    ruleset = write_pack(
+        tmp_path,
+        """\
       - code: TY901
         name: double-space
         kind: substitution
@@ -60,13 +66,16 @@ def test_lint_catches_a_good_example_that_triggers(tmp_path):
         examples:
           bad: ["a  b"]
           good: ["a b", "  indented"]
-    """)
+    """,
+    )
     (problem,) = lint(ruleset)
     assert problem.endswith("rule TY901: good example 2 triggers it: '  indented'")
 
 
 def test_lint_catches_a_fix_that_its_own_rule_flags_again(tmp_path):
-    ruleset = write_pack(tmp_path, """\
+    ruleset = write_pack(
+        tmp_path,
+        """\
       - code: TY901
         name: grows
         kind: substitution
@@ -76,13 +85,16 @@ def test_lint_catches_a_fix_that_its_own_rule_flags_again(tmp_path):
         applicability: safe
         examples:
           bad: ["ab"]
-    """)
+    """,
+    )
     (problem,) = lint(ruleset)
     assert problem.endswith("rule TY901: fixing bad example 1 leaves text it flags again: 'aab'")
 
 
 def test_lint_catches_a_fix_that_another_rule_flags(tmp_path):
-    ruleset = write_pack(tmp_path, """\
+    ruleset = write_pack(
+        tmp_path,
+        """\
       - code: TY901
         name: comma-space
         kind: substitution
@@ -101,21 +113,27 @@ def test_lint_catches_a_fix_that_another_rule_flags(tmp_path):
         applicability: safe
         examples:
           bad: ["a , b"]
-    """)
+    """,
+    )
     # TY902's fix is not blamed: the comma TY901 flags afterwards was flagged before it too
     problems = lint(ruleset)
-    assert [p.split(": rule ")[1] for p in problems] == ["TY901: the fix of bad example 1 triggers TY902: 'a , b'"]
+    assert [p.split(": rule ")[1] for p in problems] == [
+        "TY901: the fix of bad example 1 triggers TY902: 'a , b'"
+    ]
 
 
 def test_lint_wants_a_bad_example(tmp_path):
-    ruleset = write_pack(tmp_path, """\
+    ruleset = write_pack(
+        tmp_path,
+        """\
       - code: BP901
         name: no-examples
         kind: exact-line
         lines: ["Menu"]
         message: menu
         applicability: safe
-    """)
+    """,
+    )
     (problem,) = lint(ruleset)
     assert "no bad example" in problem
 
@@ -124,7 +142,9 @@ def test_lint_wants_a_bad_example(tmp_path):
 def test_rules_check_exit_codes(tmp_path, capsys, folder_arg):
     from cleaner.cli import main
 
-    write_pack(tmp_path, """\
+    write_pack(
+        tmp_path,
+        """\
       - code: BP901
         name: source-link
         kind: exact-line
@@ -133,7 +153,8 @@ def test_rules_check_exit_codes(tmp_path, capsys, folder_arg):
         applicability: safe
         examples:
           bad: ["Read more"]
-    """)
+    """,
+    )
     folder = str(tmp_path / "rules")
     argv = ["rules", "check", folder] if folder_arg == "positional" else ["rules", "check", "--rules", folder]
     assert main(argv) == 1

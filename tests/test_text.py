@@ -33,7 +33,11 @@ def test_split_lines_matches_the_reference(text):
 
 def test_split_lines_examples():
     assert [tuple(x) for x in split_lines("a\r\nb\n\nc")] == [
-        (1, 0, 1, 3, "a"), (2, 3, 4, 5, "b"), (3, 5, 5, 6, ""), (4, 6, 7, 7, "c")]
+        (1, 0, 1, 3, "a"),
+        (2, 3, 4, 5, "b"),
+        (3, 5, 5, 6, ""),
+        (4, 6, 7, 7, "c"),
+    ]
     assert split_lines("") == []
     assert [tuple(x) for x in split_lines("x\r")] == [(1, 0, 2, 2, "x\r")]
 

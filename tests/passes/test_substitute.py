@@ -41,7 +41,9 @@ def test_typography_fixes_applied_together(scan):
 
 
 def test_sample_corpus_001_quote_and_lowercase_start(scan):
-    text = (Path(__file__).resolve().parents[2] / "corpus" / "001_607f136d281cee2b.txt").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "corpus" / "001_607f136d281cee2b.txt").read_text(
+        encoding="utf-8"
+    )
     quotes = scan(text, "TY002")
     assert [(f.original, f.replacement) for f in quotes] == [(". “", ".”")] * 2
     starts = scan(text, "TY007")

@@ -55,7 +55,9 @@ class LinePass(Pass):
         # exact line cannot match, and need not be case-folded
         self.max_exact = max(map(len, self.exact), default=-1)
         self.markers = [(r, r.regex()) for r in rules if r.kind == "block-from-marker"]
-        self.min_marker_position = min((r.params.get("min_position", 0.5) for r, _ in self.markers), default=1.0)
+        self.min_marker_position = min(
+            (r.params.get("min_position", 0.5) for r, _ in self.markers), default=1.0
+        )
         self.any_marker = _alternation([regex for _, regex in self.markers])
         self.prefixes = [(r, r.regex()) for r in rules if r.kind == "title-prefix"]
         # anchored at the end: the leftmost start whose match reaches the end of the title (a search
@@ -110,12 +112,14 @@ class LinePass(Pass):
         """The earliest marker line of any block rule; everything from it to the end is one finding."""
         if not self.markers:
             return None
-        earliest = self.min_marker_position * max(len(doc.text), 1)  # no marker line starts before it
+        size = max(len(doc.text), 1)
         for i in content:
-            if lines[i].start < earliest:
+            if lines[i].start / size < self.min_marker_position:  # before every marker's position
                 continue
             stripped = lines[i].stripped
-            if len(stripped) > DEFAULT_MAX_LENGTH or (self.any_marker and not self.any_marker.fullmatch(stripped)):
+            if len(stripped) > DEFAULT_MAX_LENGTH:
+                continue
+            if self.any_marker is not None and not self.any_marker.fullmatch(stripped):
                 continue
             for rule, regex in self.markers:
                 before = lines[i].start / max(len(doc.text), 1)

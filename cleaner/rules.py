@@ -342,15 +342,6 @@ def _load_pack(path: Path, text: str, problems: list[str], sections: dict) -> li
     return rules
 
 
-def _item_lines(text: str) -> list[int]:
-    """The line of each entry of the pack's `rules` list (read again as YAML nodes, for messages)."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    for key, value in getattr(root, "value", []):
-        if getattr(key, "value", None) == "rules" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
-    return []
-
-
 def _check_ignore(path: Path, entries: Any, problems: list[str]) -> None:
     if not isinstance(entries, list):
         problems.append(f"{path}:1: 'ignore' must be a list of {{code, original, replacement, doc}}")
@@ -372,6 +363,15 @@ def ignored_changes(ruleset: RuleSet) -> dict[tuple[str, str, str], set[str | No
         for e in entries or []:
             ignored.setdefault((e["code"], e["original"], e["replacement"]), set()).add(e.get("doc"))
     return ignored
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line of each entry of the pack's `rules` list (read again as YAML nodes, for messages)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    for key, value in getattr(root, "value", []):
+        if getattr(key, "value", None) == "rules" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
 
 
 def _parse_rule(path: Path, raw: Any, problems: list[str]) -> Rule | None:

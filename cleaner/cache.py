@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import sqlite3
 from pathlib import Path
 
@@ -17,11 +18,15 @@ def cache_key(config_digest: str, doc: Document) -> str:
     return hashlib.sha256(f"{config_digest}\0{doc.sha256}".encode()).hexdigest()[:32]
 
 
+APPLICABILITY = tuple(Applicability)  # index -> member, faster than calling the enum
+
+
 def dump(findings: list[Finding]) -> str:
-    """Findings without their document (a copy of the text elsewhere reuses them)."""
+    """Findings without their document (a copy of the text elsewhere reuses them), positions included."""
     return json.dumps(
         [
-            [f.code, f.name, f.start, f.end, f.replacement, int(f.applicability), f.message, f.fix, f.confidence]
+            [f.code, f.name, f.start, f.end, f.replacement, int(f.applicability), f.message, f.fix,
+             f.confidence, f.line, f.col]
             for f in findings
         ],
         ensure_ascii=False,
@@ -30,9 +35,10 @@ def dump(findings: list[Finding]) -> str:
 
 
 def load(payload: str, doc: Document) -> list[Finding]:
+    text, name, apps = doc.text, doc.doc, APPLICABILITY
     return [
-        Finding(doc.doc, code, name, start, end, doc.text[start:end], repl, Applicability(app), msg, fix, conf)
-        for code, name, start, end, repl, app, msg, fix, conf in json.loads(payload)
+        Finding(name, code, rule, start, end, text[start:end], repl, apps[app], msg, fix, conf, line, col)
+        for code, rule, start, end, repl, app, msg, fix, conf, line, col in json.loads(payload)
     ]
 
 
@@ -52,12 +58,14 @@ class FindingCache:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=OFF")
                 conn.execute("CREATE TABLE IF NOT EXISTS findings (key TEXT PRIMARY KEY, payload TEXT NOT NULL)")
+                conn.execute("CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, payload BLOB NOT NULL)")
                 self._conn = conn
             except (sqlite3.Error, OSError):
                 self.usable = False  # a read-only or broken cache only costs speed
         return self._conn
 
-    def get_many(self, keys: list[str]) -> dict[str, str]:
+    def get_many(self, keys: list[str], table: str = "findings") -> dict[str, str]:
+        """Cached payloads of the keys found; `table` is "findings" (JSON text) or "stats" (pickles)."""
         conn = self._connect()
         if conn is None or not keys:
             return {}
@@ -66,19 +74,19 @@ class FindingCache:
             for i in range(0, len(keys), 500):
                 batch = keys[i : i + 500]
                 marks = ",".join("?" * len(batch))
-                found.update(conn.execute(f"SELECT key, payload FROM findings WHERE key IN ({marks})", batch))
+                found.update(conn.execute(f"SELECT key, payload FROM {table} WHERE key IN ({marks})", batch))
         except sqlite3.Error:
             return {}
         return found
 
-    def put_many(self, items: list[tuple[str, str]]) -> None:
+    def put_many(self, items: list[tuple[str, str]], table: str = "findings") -> None:
         conn = self._connect()
         if conn is None or not items:
             return
         try:
             with conn:
                 conn.execute("BEGIN")
-                conn.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?)", items)
+                conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", items)
         except sqlite3.Error:
             self.usable = False
 
@@ -90,3 +98,17 @@ class FindingCache:
     def __getstate__(self):
         # a connection does not cross into worker processes: each opens its own
         return {"path": self.path, "_conn": None, "usable": self.usable}
+
+
+def dump_stats(stats: object) -> bytes:
+    return pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_stats(payload: bytes) -> object:
+    return pickle.loads(payload)
+
+
+def stats_digest(stats: object) -> str:
+    """A digest of merged corpus-wide statistics that does not depend on merge or hash order."""
+    text = json.dumps(stats, sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cleaner.cache import FindingCache, cache_key
+from cleaner.cache import FindingCache, cache_key, dump_stats, load_stats, stats_digest
 from cleaner.cache import dump as dump_findings
 from cleaner.cache import load as load_findings
 from cleaner.corpus import Loaded, Options, SourceFile, Unit, load, plan
@@ -54,6 +54,7 @@ class Scanner:
         self.config_digest = hashlib.sha256(
             repr((ruleset.version, sorted(r.code for r in self.rules), self.settings)).encode()
         ).hexdigest()[:16]
+        self.wide_digest = ""  # digest of the merged corpus-wide statistics, set by run() after prepare
 
     def scan_document(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
@@ -72,23 +73,49 @@ class Scanner:
         return docs is not None and (None in docs or f.doc in docs)
 
     def scan_loaded(self, loaded: Loaded, cache: FindingCache | None) -> tuple[dict[str, list[Finding]], list]:
-        """Findings of every document of a unit, reusing cached per-document findings; new cache entries."""
+        """Findings of every document of a unit, reusing cached ones; also the new cache entries.
+
+        Per-document passes are cached by text + rules + settings; corpus-wide passes also by the
+        digest of the merged statistics, so they are reused while the corpus as a whole is unchanged.
+        """
         docs = loaded.documents
-        keys = [cache_key(self.config_digest, d) for d in docs] if cache is not None else []
-        cached = cache.get_many(keys) if cache is not None else {}
         new_entries: list[tuple[str, str]] = []
+        if cache is None:
+            return {d.doc: self.scan_document(d) for d in docs}, new_entries
+        # finished findings of a document with the same name and text under the same corpus statistics
+        final_digest = f"final:{self.config_digest}:{self.wide_digest}"
+        final_keys = [cache_key(f"{final_digest}:{d.doc}", d) for d in docs]
+        final = cache.get_many(final_keys)
         results: dict[str, list[Finding]] = {}
+        missing = [k for k, key in enumerate(final_keys) if key not in final]
         for k, doc in enumerate(docs):
-            payload = cached.get(keys[k]) if cache is not None else None
+            if final_keys[k] in final:
+                results[doc.doc] = load_findings(final[final_keys[k]], doc)
+        if missing:
+            todo = [docs[k] for k in missing]
+            local = self._cached(todo, self.local_passes, self.config_digest, cache, new_entries)
+            wide = self._cached(todo, self.corpus_passes, f"{self.config_digest}:{self.wide_digest}", cache, new_entries)
+            for n, k in enumerate(missing):
+                doc = docs[k]
+                results[doc.doc] = self.finalize(doc, local[n] + wide[n])
+                new_entries.append((final_keys[k], dump_findings(results[doc.doc])))
+        return {d.doc: results[d.doc] for d in docs}, new_entries
+
+    def _cached(self, docs, passes, digest, cache, new_entries) -> list[list[Finding]]:
+        if not passes:
+            return [[] for _ in docs]
+        keys = [cache_key(digest, d) for d in docs]
+        cached = cache.get_many(keys)
+        out = []
+        for key, doc in zip(keys, docs):
+            payload = cached.get(key)
             if payload is not None:
-                local = load_findings(payload, doc)
-            else:
-                local = [f for p in self.local_passes for f in p.scan(doc)]
-                if cache is not None:
-                    new_entries.append((keys[k], dump_findings(local)))
-            wide = [f for p in self.corpus_passes for f in p.scan(doc)]
-            results[doc.doc] = self.finalize(doc, local + wide)
-        return results, new_entries
+                out.append(load_findings(payload, doc))
+                continue
+            found = [f for p in passes for f in p.scan(doc)]
+            new_entries.append((key, dump_findings(found)))
+            out.append(found)
+        return out
 
     def scan_files(self, files: list[SourceFile], options: Options, problems: list[str]) -> Iterator[ScanResult]:
         """In-process scan of whole files, for callers that want the texts (the TUI, tests)."""
@@ -112,15 +139,28 @@ def _init_worker(state: dict[str, Any]) -> None:
     _WORKER.update(state)
 
 
-def _observe_unit(unit: Unit) -> tuple[int, list]:
+def _observe_unit(unit: Unit) -> tuple[int, list, list]:
+    """Per-document statistics of the corpus-wide passes, merged over the unit (cached per text)."""
     scanner: Scanner = _WORKER["scanner"]
+    cache: FindingCache | None = _WORKER["cache"]
     loaded = load(unit.source, _WORKER["options"], [], unit)
+    docs = loaded.documents
+    keys = [cache_key("observe:" + scanner.config_digest, d) for d in docs] if cache is not None else []
+    cached = cache.get_many(keys, "stats") if cache is not None else {}
+    new_entries: list[tuple[str, bytes]] = []
     merged: list = [None] * len(scanner.corpus_passes)
-    for document in loaded.documents:
+    for n, document in enumerate(docs):
+        payload = cached.get(keys[n]) if cache is not None else None
+        if payload is not None:
+            per_pass = load_stats(payload)
+        else:
+            per_pass = [p.observe(document) for p in scanner.corpus_passes]
+            if cache is not None:
+                new_entries.append((keys[n], dump_stats(per_pass)))
         for k, p in enumerate(scanner.corpus_passes):
-            stats = p.observe(document)
+            stats = per_pass[k]
             merged[k] = stats if merged[k] is None else p.merge(merged[k], stats)
-    return unit.size, merged
+    return unit.size, merged, new_entries
 
 
 def _scan_unit(unit: Unit) -> tuple[Unit, Any, list, int]:
@@ -164,7 +204,9 @@ def run(
                     observed = list(observe_pool.imap(_observe_unit, units, chunksize=1))
             else:
                 observed = [_observe_unit(u) for u in units]
-            _prepare(scanner, [stats for _, stats in observed])
+            if cache is not None:
+                cache.put_many([e for _, _, entries in observed for e in entries], "stats")
+            scanner.wide_digest = _prepare(scanner, [stats for _, stats, _ in observed])
         if jobs > 1:
             pool = ctx.Pool(jobs, _init_worker, (state,))
             results = pool.imap(_scan_unit, units, chunksize=1)
@@ -183,13 +225,17 @@ def run(
         _WORKER.clear()
 
 
-def _prepare(scanner: Scanner, per_unit: list[list]) -> None:
+def _prepare(scanner: Scanner, per_unit: list[list]) -> str:
+    """Merge the units' statistics, prepare each corpus-wide pass; return a digest of all of them."""
+    digests = []
     for k, p in enumerate(scanner.corpus_passes):
         merged = None
         for stats in per_unit:
             if stats[k] is not None:
                 merged = stats[k] if merged is None else p.merge(merged, stats[k])
         p.prepare(merged)
+        digests.append(stats_digest(merged))
+    return ":".join(digests)
 
 
 def locate(doc: Document, findings: list[Finding]) -> list[Finding]:

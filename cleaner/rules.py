@@ -155,7 +155,7 @@ class RuleError(Exception):
         self.problems = problems
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present: ~5x faster
     """A SafeLoader that remembers the line of every mapping as key '__line__'."""
 
 

@@ -148,19 +148,28 @@ def _observe_unit(unit: Unit) -> tuple[int, list, list]:
     keys = [cache_key("observe:" + scanner.config_digest, d) for d in docs] if cache is not None else []
     cached = cache.get_many(keys, "stats") if cache is not None else {}
     new_entries: list[tuple[str, bytes]] = []
-    merged: list = [None] * len(scanner.corpus_passes)
+    per_doc: list[list] = []
     for n, document in enumerate(docs):
         payload = cached.get(keys[n]) if cache is not None else None
         if payload is not None:
-            per_pass = load_stats(payload)
+            per_doc.append(load_stats(payload))
         else:
-            per_pass = [p.observe(document) for p in scanner.corpus_passes]
+            per_doc.append([p.observe(document) for p in scanner.corpus_passes])
             if cache is not None:
-                new_entries.append((keys[n], dump_stats(per_pass)))
-        for k, p in enumerate(scanner.corpus_passes):
-            stats = per_pass[k]
-            merged[k] = stats if merged[k] is None else p.merge(merged[k], stats)
+                new_entries.append((keys[n], dump_stats(per_doc[-1])))
+    merged = [reduce_tree([d[k] for d in per_doc], p.merge) for k, p in enumerate(scanner.corpus_passes)]
     return unit.size, merged, new_entries
+
+
+def reduce_tree(items: list, merge: Callable[[Any, Any], Any]) -> Any:
+    """Merge statistics pairwise, in order (merge is associative): n log n work where a left fold
+    that copies its accumulator would be quadratic in the number of documents."""
+    items = [x for x in items if x is not None]
+    if not items:
+        return None
+    while len(items) > 1:
+        items = [merge(items[i], items[i + 1]) if i + 1 < len(items) else items[i] for i in range(0, len(items), 2)]
+    return items[0]
 
 
 def _scan_unit(unit: Unit) -> tuple[Unit, Any, list, int]:
@@ -229,10 +238,7 @@ def _prepare(scanner: Scanner, per_unit: list[list]) -> str:
     """Merge the units' statistics, prepare each corpus-wide pass; return a digest of all of them."""
     digests = []
     for k, p in enumerate(scanner.corpus_passes):
-        merged = None
-        for stats in per_unit:
-            if stats[k] is not None:
-                merged = stats[k] if merged is None else p.merge(merged, stats[k])
+        merged = reduce_tree([stats[k] for stats in per_unit], p.merge)
         p.prepare(merged)
         digests.append(stats_digest(merged))
     return ":".join(digests)

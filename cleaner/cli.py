@@ -221,7 +221,7 @@ def cmd_apply(args) -> int:
     print(f"cleaned {summary.documents} documents in {summary.files} files into {out_dir}/ ({mode} fixes)")
     print(f"  applied {applied} fixes in {summary.changed} documents" + (f": {by_code}" if by_code else ""))
     if summary.pending:
-        print(f"  left {summary.pending} findings for review (cleaner review, or apply --unsafe)")
+        print(f"  left {summary.pending} finding{'s' if summary.pending != 1 else ''} for review (cleaner review, or apply --unsafe)")
     if summary.skipped:
         print(f"  skipped {summary.skipped} fixes that overlap one applied (see changes.txt)")
     if summary.rejected:

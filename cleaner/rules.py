@@ -77,6 +77,10 @@ KINDS: dict[str, dict[str, str]] = {
         "transform": "upper | lower: applied to the replacement (for display-only case fixes)",
         "ignore_case": "default false",
         "exceptions": "regexes; a match that any of them also matches around it is left alone",
+        "prefilter": "a string or list of strings, one of which every match (lookarounds included) holds:"
+        " texts holding none skip the rule (a speed hint)",
+        "group": "report only this group of the match (the pattern may match context before it, e.g. to"
+        " start with a literal, which is faster); the replacement template replaces that group",
     },
     "line-shape": {
         "min_words": "a line with fewer words is not matched",
@@ -486,6 +490,20 @@ def _check_params(kind: str, params: dict, bad) -> None:
         not isinstance(params["lines"], list) or not all(isinstance(x, str) for x in params["lines"])
     ):
         bad("'lines' must be a list of strings")
+    prefilter = params.get("prefilter")
+    if prefilter is not None and not (
+        (isinstance(prefilter, str) and prefilter)
+        or (isinstance(prefilter, list) and prefilter and all(isinstance(x, str) and x for x in prefilter))
+    ):
+        bad("prefilter must be a non-empty string or a list of them")
+    if "group" in params and "pattern" in params:
+        try:
+            groups = re.compile(params["pattern"]).groups
+        except (re.error, TypeError):
+            groups = None
+        group = params["group"]
+        if groups is not None and (isinstance(group, bool) or not isinstance(group, int) or not 0 <= group <= groups):
+            bad(f"group {group!r} must be a group number of the pattern (0 to {groups})")
     if params.get("transform") not in (None, "upper", "lower"):
         bad("transform must be upper or lower")
     exceptions = params.get("exceptions")

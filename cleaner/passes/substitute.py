@@ -17,41 +17,51 @@ class SubstitutionPass(Pass):
 
     def __init__(self, rules: list[Rule], ruleset: RuleSet, settings: Settings):
         super().__init__(rules, ruleset, settings)
-        self.compiled = [
-            (
-                rule,
-                rule.regex(ignore_case_default=False),
-                [re.compile(e) for e in rule.params.get("exceptions", []) or []],
+        self.compiled = []
+        for rule in rules:
+            prefilter = rule.params.get("prefilter")
+            if isinstance(prefilter, str):
+                prefilter = [prefilter]
+            self.compiled.append(
+                (
+                    rule,
+                    rule.regex(ignore_case_default=False),
+                    [re.compile(e) for e in rule.params.get("exceptions", []) or []],
+                    tuple(prefilter or ()),
+                    rule.params.get("group", 0),
+                )
             )
-            for rule in rules
-        ]
 
     def scan(self, doc: Document) -> Iterable[Finding]:
         text = doc.text
-        for rule, regex, exceptions in self.compiled:
+        findings: list[Finding] = []
+        for rule, regex, exceptions, prefilter, group in self.compiled:
+            if prefilter and not any(p in text for p in prefilter):
+                continue  # every match holds one of them
             template = rule.params["replacement"]
+            literal = None if "\\" in template else template  # no group references: no expansion
             transform = rule.params.get("transform")
             for m in regex.finditer(text):
-                if m.start() == m.end() or _excepted(text, m, exceptions):
+                start, end = m.span(group)
+                if start == end or (exceptions and _excepted(text, start, end, exceptions)):
                     continue
-                replacement = m.expand(template)
+                replacement = literal if literal is not None else m.expand(template)
                 if transform == "upper":
                     replacement = replacement.upper()
                 elif transform == "lower":
                     replacement = replacement.lower()
-                if replacement == m.group(0):
+                if replacement == text[start:end]:
                     continue
-                yield rule.finding(doc, m.start(), m.end(), replacement)
+                findings.append(rule.finding(doc, start, end, replacement))
+        return findings
 
 
-def _excepted(text: str, m: re.Match, exceptions: list[re.Pattern]) -> bool:
-    """True when an exception pattern matches a stretch of text that covers the match."""
-    if not exceptions:
-        return False
-    lo = max(0, m.start() - EXCEPTION_WINDOW)
-    hi = min(len(text), m.end() + EXCEPTION_WINDOW)
+def _excepted(text: str, start: int, end: int, exceptions: list[re.Pattern]) -> bool:
+    """True when an exception pattern matches a stretch of text that covers start..end."""
+    lo = max(0, start - EXCEPTION_WINDOW)
+    hi = min(len(text), end + EXCEPTION_WINDOW)
     for exc in exceptions:
         for e in exc.finditer(text, lo, hi):
-            if e.start() <= m.start() and e.end() >= m.end():
+            if e.start() <= start and e.end() >= end:
                 return True
     return False

@@ -40,7 +40,10 @@ FIXERS = FTFY_OPTIONS + ("input_encoding",)
 # An '&' is safe unless it starts an HTML entity as ftfy's unescape_html reads one.
 SAFE_CHARS = "\t\n\x20-\x7e\u2010-\u201f\u2026"
 ENTITY = re.compile(r"&#?[0-9A-Za-z]{1,24};")  # ftfy.chardata.HTML_ENTITY_RE
-NEEDS_FTFY = re.compile(f"[^{SAFE_CHARS}]|{ENTITY.pattern}")
+# = [^SAFE_CHARS]|ENTITY, written to start with a character class (the regex engine then skips safe
+# text in a tight loop): an '&' starts a match only when an entity follows it; the match start is used
+NEEDS_FTFY = re.compile(f"[^{SAFE_CHARS.replace(chr(0x20) + '-', chr(0x20) + '-%' + chr(0x27) + '-')}]"
+                        "(?:(?<=&)(?=#?[0-9A-Za-z]{1,24};)|(?<!&))")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -52,7 +55,8 @@ def needs_ftfy(segment: str, pattern: re.Pattern[str] = NEEDS_FTFY) -> bool:
 def needs_ftfy_pattern(uncurl_quotes: bool) -> re.Pattern[str]:
     if not uncurl_quotes:
         return NEEDS_FTFY
-    return re.compile(f"[^\t\n\x20-\x7e\u2010-\u2017\u2026]|{ENTITY.pattern}")  # quotes go to ftfy
+    # quotes go to ftfy
+    return re.compile("[^\t\n\x20-\x25\x27-\x7e\u2010-\u2017\u2026](?:(?<=&)(?=#?[0-9A-Za-z]{1,24};)|(?<!&))")
 
 
 class UnicodePass(Pass):
@@ -178,6 +182,42 @@ def _common_head(a: str, b: str) -> int:
     return lo
 
 
+class _StrMatcher(difflib.SequenceMatcher):
+    """difflib's matcher on two strings without junk, with the same longest matches found by str.find.
+
+    difflib's find_longest_match (no junk, no autojunk) returns, among the longest common blocks of
+    a[alo:ahi] and b[blo:bhi], the one starting first in a, then first in b, or (alo, blo, 0). Walking a
+    and asking b only for a block one longer than the best so far gives the same block.
+    """
+
+    def _SequenceMatcher__chain_b(self):  # the element index of b that only difflib's own search reads
+        self.b2j, self.bjunk, self.bpopular = {}, set(), set()
+
+    def find_longest_match(self, alo=0, ahi=None, blo=0, bhi=None):
+        a, b = self.a, self.b
+        if ahi is None:
+            ahi = len(a)
+        if bhi is None:
+            bhi = len(b)
+        besti, bestj, best = alo, blo, 0
+        find = b.find
+        i = alo
+        while i + best < ahi:
+            j = find(a[i : i + best + 1], blo, bhi)
+            if j < 0:
+                i += 1
+                continue
+            k = best + 1  # a[i:i+k] occurs in b at j (the first place); grow it as far as it still occurs
+            while i + k < ahi:
+                jj = find(a[i : i + k + 1], j, bhi)
+                if jj < 0:
+                    break
+                j, k = jj, k + 1
+            besti, bestj, best = i, j, k
+            i += 1
+        return difflib.Match(besti, bestj, best)
+
+
 def _edits(segment: str, fixed: str) -> list[tuple[int, int, int, int]]:
     """The differing stretches (i1, i2, j1, j2) of segment and fixed, each one repair.
 
@@ -190,7 +230,7 @@ def _edits(segment: str, fixed: str) -> list[tuple[int, int, int, int]]:
         head = _common_head(segment, fixed)
         tail = _common_head(segment[head:][::-1], fixed[head:][::-1])
         a, b = segment[head : len(segment) - tail], fixed[head : len(fixed) - tail]
-        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        matcher = _StrMatcher(None, a, b, autojunk=False)
         return [(head + i1, head + i2, head + j1, head + j2)
                 for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
     tokens: list[str] = []
@@ -203,7 +243,10 @@ def _edits(segment: str, fixed: str) -> list[tuple[int, int, int, int]]:
     offsets = [0]
     for t in tokens:
         offsets.append(offsets[-1] + len(t))
-    matcher = difflib.SequenceMatcher(None, tokens, list(fixed), autojunk=False)
+    # the tokens as one string for the fast matcher: an entity (never equal to one character of fixed)
+    # becomes a character that occurs in neither text
+    stand_in = next(c for c in map(chr, range(0xE000, 0x110000)) if c not in segment and c not in fixed)
+    matcher = _StrMatcher(None, "".join(t if len(t) == 1 else stand_in for t in tokens), fixed, autojunk=False)
     edits = []
     for op, t1, t2, j1, j2 in matcher.get_opcodes():
         if op == "equal":

@@ -14,9 +14,10 @@ through rapidfuzz, with the first name beside it and the entity's other mentions
 from __future__ import annotations
 
 import re
-from collections import Counter
+from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from string import ascii_letters
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process, utils
 
@@ -57,10 +58,11 @@ FIRST_NAME_CUTOFF = 80  # a first name this close to one of a person's first nam
 SURNAME_CUTOFF = 60  # ... and a surname at least this close
 CONTEXT_BONUS = 5.0  # a context word nearby, or another mention of the entity in the article
 MAX_FUZZY_SCORE = 95.0  # a guess is never certain
+CACHE_LIMIT = 200_000  # per-word verdicts kept by a pass before its caches start over
+_WORD_CHARS = frozenset(ascii_letters + "-")  # every character a WORD match can hold
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
     start: int
     end: int
     entity: Entity
@@ -79,9 +81,52 @@ class NamesPass(Pass):
         self.regex = alias_regex(self.aliases)
         self.blocks = self._fuzzy_blocks()
         self.first_names = self._first_name_blocks()
-        self._fuzzy_cache: dict = {}
-        self._first_cache: dict[str, list] = {}
-        self.alias_words = {word for alias in self.aliases for word in alias.split()}
+        self.alias_words = frozenset(word for alias in self.aliases for word in alias.split())
+        # entities with a context word whose lower case may depend on its neighbours (final sigma):
+        # a context word in a window need not then be in the lowered article
+        self._unsafe_context = frozenset(
+            e.id for e in self.dictionary.entities.values() if any(not c.isascii() for c in e.context)
+        )
+        self._lower_context = {
+            e.id: tuple(c.lower() for c in e.context) for e in self.dictionary.entities.values()
+        }
+        consistency = self.rule.get("name-consistency")
+        self._pair_score = float(consistency.params.get("min_score", 88)) if consistency else None
+        self._clear_caches()
+
+    def _clear_caches(self) -> None:
+        """Per-word verdicts are pure functions of the word: clearing them never changes a finding."""
+        self._fuzzy_cache: dict = {}  # word -> _closest, (first, last) -> _full_name
+        self._first_cache: dict[str, list] = {}  # word -> _first_name_owners
+        self._variant_cache: dict[tuple[str, str], float | None] = {}
+        self._known: set[str] = set()  # the words below were worked out for
+        self._near: set[str] = set()  # close to a one-word dictionary spelling (not one itself)
+        self._firsts: set[str] = set()  # close to a person's first name
+        self._spellings: dict[str, list[str]] = {}  # skeleton -> the words seen with it (5+ letters)
+        self._paired: set[str] = set()  # words with a close variant among those of their skeleton
+
+    def _learn(self, distinct: set[str]) -> None:
+        """Work out the verdicts for the words not seen before; most articles bring none or a few."""
+        new = distinct.difference(self._known)
+        if not new:
+            return
+        if len(self._known) + len(self._fuzzy_cache) + len(self._variant_cache) > CACHE_LIMIT:
+            self._clear_caches()
+            new = set(distinct)
+        self._known.update(new)
+        for word in new:
+            known = word in self.alias_words
+            if not known and self._closest(word) is not None:
+                self._near.add(word)
+            if self._first_name_owners(word):
+                self._firsts.add(word)
+            if self._pair_score is None or known or len(word) < 5:
+                continue
+            same = self._spellings.setdefault(skeleton(word), [])
+            for other in same:
+                if self._close(word, other) or self._close(other, word):
+                    self._paired.update((word, other))
+            same.append(word)
 
     # ------------------------------------------------------------ set-up
 
@@ -133,93 +178,181 @@ class NamesPass(Pass):
 
     def scan(self, doc: Document) -> Iterable[Finding]:
         text = doc.text
-        mentions = list(self._mentions(text))
+        mentions = self._mentions(text)
         findings: list[Finding] = []
         alias_rule = self.rule.get("name-alias")
         if alias_rule is not None:
             for m in mentions:
                 if m.replacement != text[m.start : m.end]:
                     findings.append(alias_rule.finding(doc, m.start, m.end, m.replacement))
-        counts = Counter(WORD.findall(text))
+        words = WORD.findall(text)
+        distinct = set(words)
+        self._learn(distinct)
         fuzzy: list[tuple[Finding | None, Mention]] = []
-        if ("name-fuzzy" in self.rule or "pronoun-gender" in self.rule) and self._has_candidates(
-            text, counts, {m.entity.id for m in mentions}
-        ):
-            # the slow, positional look only for articles with a word near a dictionary spelling
-            words = _outside(WORD.finditer(text), [(m.start, m.end) for m in mentions])
-            fuzzy = self._fuzzy(doc, mentions, words)
+        if "name-fuzzy" in self.rule or "pronoun-gender" in self.rule:
+            named = {m.entity.id for m in mentions}
+            lone, likely, firsts = self._candidates(text, distinct, named)
+            if likely or self._has_pair(text, firsts):
+                # the positional look only for articles with a word near a dictionary spelling
+                fuzzy = self._fuzzy(doc, mentions, named, lone, firsts)
         if "name-fuzzy" in self.rule:
             findings.extend(f for f, _ in fuzzy)
         if "name-consistency" in self.rule:
             fixed = {w for _, m in fuzzy for w in text[m.start : m.end].split()}
-            findings.extend(self._consistency(doc, counts, fixed))
+            findings.extend(self._consistency(doc, words, distinct, fixed))
         if "pronoun-gender" in self.rule:
-            people = mentions + [m for _, m in fuzzy]
-            findings.extend(self._pronouns(doc, sorted(people, key=lambda m: m.start)))
+            people = mentions + [m for _, m in fuzzy] if fuzzy else mentions
+            if any(m.entity.gender for m in people):
+                findings.extend(self._pronouns(doc, sorted(people, key=_start)))
         return findings
 
-    def _mentions(self, text: str) -> Iterable[Mention]:
+    def _mentions(self, text: str) -> list[Mention]:
         if self.regex is None:
-            return
+            return []
+        out = []
+        aliases = self.aliases
         for m in self.regex.finditer(text):
-            if m.start() and BOUNDARY.match(text, m.start() - 1):
+            start = m.start()
+            if start and BOUNDARY.match(text, start - 1):
                 continue  # inside a word
-            alias: Alias = self.aliases[m.group(0)]
+            alias: Alias = aliases[m.group()]
             if alias.exception:
                 continue
-            if alias.ambiguous and not _has_context(text, m.start(), m.end(), alias.entity.context):
+            end = m.end()
+            if alias.ambiguous and not _has_context(text, start, end, alias.entity.context):
                 continue
-            yield Mention(m.start(), m.end(), alias.entity, alias.replacement)
+            out.append(Mention(start, end, alias.entity, alias.replacement))
+        return out
+
+    def _candidates(
+        self, text: str, distinct: set[str], named: set[str]
+    ) -> tuple[list[str], bool, Iterable[str]]:
+        """The article's distinct capitalised words that the fuzzy look can use.
+
+        Lone candidates: words close to a one-word dictionary spelling whose entity is named in the
+        article or has a context word in it (the cheap superset of what a lone match needs). First
+        names: words close to a person's first name. Both are set intersections with the words worked
+        out so far (`_learn`). `likely` is True when a lone candidate's entity is named or has a
+        context word in the article.
+        """
+        likely = False
+        lone: list[str] = []
+        lowered = None
+        present: dict[str, bool] = {}  # entity id -> a context word is in the article
+        seen: dict[str, bool] = {}  # context word -> it is in the article
+        for word in distinct & self._near:
+            hit = self._closest(word)
+            entity = hit[1]
+            if entity.id in named:
+                likely = True
+                lone.append(word)
+                continue
+            ok = present.get(entity.id)
+            if ok is None:
+                ok = False
+                for c in self._lower_context[entity.id]:
+                    found = seen.get(c)
+                    if found is None:  # as written, or else in the lowered text
+                        found = c in text
+                        if not found:
+                            lowered = lowered if lowered is not None else text.lower()
+                            found = c in lowered
+                        seen[c] = found
+                    if found:
+                        ok = True
+                        break
+                present[entity.id] = ok
+            if ok:
+                likely = True
+                lone.append(word)
+            elif entity.id in self._unsafe_context:
+                lone.append(word)
+        firsts = distinct & self._firsts if self._firsts else ()
+        return lone, likely, firsts
+
+    def _has_pair(self, text: str, firsts: Iterable[str]) -> bool:
+        """A first name, a space and a word that read as a person's full name (not a listed one)."""
+        for first in firsts:
+            if "-" in first:
+                continue
+            for i in _occurrences(text, first):
+                j = i + len(first)
+                if text.startswith(" ", j):
+                    m = WORD.match(text, j + 1)
+                    if m is not None:
+                        last = m.group()
+                        if f"{first} {last}" not in self.aliases and self._full_name(first, last):
+                            return True
+        return False
 
     def _fuzzy(
-        self, doc: Document, mentions: list[Mention], words: list[re.Match]
+        self, doc: Document, mentions: list[Mention], named: set[str], lone: list[str], firsts: Iterable[str]
     ) -> list[tuple[Finding | None, Mention]]:
         """Capitalised words close to a dictionary spelling of their block, with context to back them.
 
         A word after a capitalised word is read as a full name first: the first name must be close to
         one of a person's first names. A lone word needs another mention of the entity in the article
         or one of its context words nearby. Context adds to the rapidfuzz score.
+
+        Only the occurrences that can match are looked at: the lone candidates and the words right
+        after a first name, found with str.find; the word before each is read back from the text.
         """
         rule = self.rule.get("name-fuzzy")
         min_score = float(rule.params.get("min_score", DEFAULT_MIN_SCORE)) if rule else DEFAULT_MIN_SCORE
         text = doc.text
-        named = {m.entity.id for m in mentions}
+        positions: set[int] = set()
+        for word in lone:
+            positions.update(_occurrences(text, word))
+        for first in firsts:
+            for i in _occurrences(text, first):
+                j = i + len(first) + 1
+                if text.startswith(" ", j - 1) and WORD.match(text, j) is not None:
+                    positions.add(j)
+        if not positions:
+            return []
+        spans_end = [m.end for m in mentions]
         out: list[tuple[Finding | None, Mention]] = []
-        consumed = -1
-        for i, w in enumerate(words):
-            if i <= consumed:
+        last_end = -1  # end of the last accepted word: it cannot be the first name of the next
+        for p in sorted(positions):
+            w = WORD.match(text, p)
+            end = w.end()
+            if _overlaps(mentions, spans_end, p, end):
                 continue
-            prev = (
-                words[i - 1]
-                if i and i - 1 > consumed and text[words[i - 1].end() : w.start()] == " "
-                else None
-            )
+            word = w.group()
+            prev = None
+            pstart = 0
+            if p >= 2 and text[p - 1] == " " and p - 1 != last_end:
+                pstart = _run_start(text, p - 1)
+                pm = WORD.match(text, pstart)
+                if pm is not None and pm.end() == p - 1 and not _overlaps(mentions, spans_end, pstart, p - 1):
+                    prev = pm.group()
             hit = None
-            if prev is not None and self._first_name_owners(prev.group(0)):
-                hit = self._full_name(prev.group(0), w.group(0))
+            if prev is not None and self._first_name_owners(prev):
+                hit = self._full_name(prev, word)
             if hit is not None:
-                start, (entity, replacement, base) = prev.start(), hit
+                start = pstart
+                entity, replacement, base = hit
             else:
-                lone = self._closest(w.group(0)) if w.group(0) not in self.alias_words else None
-                if lone is None:
+                single = self._closest(word) if word not in self.alias_words else None
+                if single is None:
                     continue  # unknown, or a word the dictionary knows only inside a full name
-                replacement, entity, base = lone
-                start = w.start()
-                if prev is not None and entity.kind == "person" and not _sentence_start(text, prev.start()):
+                replacement, entity, base = single
+                start = p
+                if prev is not None and entity.kind == "person" and not _sentence_start(text, pstart):
                     continue  # a surname after a first name that is not this person's: someone else
-                if entity.id not in named and not _has_context(text, w.start(), w.end(), entity.context):
+                if entity.id not in named and not _has_context(text, p, end, entity.context):
                     continue
-            score = min(base + self._bonus(text, start, w.end(), entity, named), MAX_FUZZY_SCORE)
-            if score < min_score or text[start : w.end()] == replacement:
+            score = min(base + self._bonus(text, start, end, entity, named), MAX_FUZZY_SCORE)
+            if score < min_score or text[start:end] == replacement:
                 continue
-            consumed = i
-            mention = Mention(start, w.end(), entity, replacement)
+            last_end = end
+            mention = Mention(start, end, entity, replacement)
             finding = None
             if rule is not None:
                 finding = rule.finding(
                     doc,
                     start,
-                    w.end(),
+                    end,
                     replacement,
                     confidence=round(score / 100, 3),
                     message=f"{rule.message} ({entity.id}, score {score:.0f})",
@@ -251,29 +384,6 @@ class NamesPass(Pass):
                     result = (target, entity, float(score))
         self._fuzzy_cache[word] = result
         return result
-
-    def _has_candidates(self, text: str, counts: Counter, named: set[str]) -> bool:
-        """Could the article hold a fuzzy match? A cheap superset of what _fuzzy accepts (cached lookups)."""
-        lowered = None
-        for word in counts:
-            hit = self._closest(word) if word not in self.alias_words else None
-            if hit is None:
-                continue
-            entity = hit[1]
-            if entity.id in named:
-                return True
-            lowered = lowered if lowered is not None else text.lower()
-            if any(c.lower() in lowered for c in entity.context):
-                return True
-        for m in PAIR.finditer(text):
-            first, last = m.group(0)[:-1], m.group(2)
-            if (
-                f"{first} {last}" not in self.aliases
-                and self._first_name_owners(first)
-                and self._full_name(first, last)
-            ):
-                return True
-        return False
 
     def _first_name_owners(self, first: str) -> list[tuple[Entity, str, set[str]]]:
         """People whose first name is close to `first` (cached; empty for most capitalised words)."""
@@ -317,33 +427,37 @@ class NamesPass(Pass):
         self._fuzzy_cache[key] = result
         return result
 
-    def _consistency(self, doc: Document, all_counts: Counter, fixed: set[str]) -> Iterable[Finding]:
+    def _consistency(
+        self, doc: Document, words: list[str], distinct: set[str], fixed: set[str]
+    ) -> Iterable[Finding]:
         """Two spellings of one unknown name in an article (same skeleton, close): minority -> majority."""
         rule = self.rule["name-consistency"]
         min_score = float(rule.params.get("min_score", 88))
-        counts = Counter(
-            {
-                w: n
-                for w, n in all_counts.items()
-                if len(w) >= 5 and w not in self.alias_words and w not in fixed
-            }
-        )
+        # only a word with a close variant of the same skeleton (in any article so far) can pair up
+        hot = distinct & self._paired
+        if fixed:
+            hot -= fixed
+        if not hot:
+            return
         groups: dict[str, list[str]] = {}
-        for word in counts:
-            groups.setdefault(skeleton(word), []).append(word)
+        for key in {skeleton(w) for w in hot}:
+            forms = [w for w in self._spellings[key] if w in distinct and w not in fixed]
+            if len(forms) > 1:
+                groups[key] = forms
+        if not groups:
+            return
+        counts = {w: words.count(w) for forms in groups.values() for w in forms}
+        first_seen = {w: words.index(w) for w in counts}
         replace: dict[str, tuple[str, float]] = {}
-        for forms in groups.values():
-            if len(forms) < 2:
-                continue
+        # in the order the article first uses each skeleton, as a Counter of the words would give
+        for forms in sorted(groups.values(), key=lambda fs: min(first_seen[f] for f in fs)):
             forms.sort(key=lambda f: (-counts[f], f))
             major = forms[0]
             for minor in forms[1:]:
-                if counts[minor] == counts[major] or _gender_form_differs(minor, major):
+                if counts[minor] == counts[major]:
                     continue
-                if _derived(translit_form(minor), translit_form(major)):
-                    continue
-                score = fuzz.ratio(translit_form(minor), translit_form(major))
-                if score >= min_score:
+                score = self._variant_score(minor, major)
+                if score is not None and score >= min_score:
                     replace[minor] = (major, score)
         for minor, (major, score) in replace.items():
             for w in re.finditer(rf"(?<![\w\-’']){re.escape(minor)}(?![\w\-])", doc.text):
@@ -356,39 +470,92 @@ class NamesPass(Pass):
                     message=f"{rule.message} ({major!r} {counts[major]}×, {minor!r} {counts[minor]}×)",
                 )
 
+    def _close(self, minor: str, major: str) -> bool:
+        """Would `minor` become `major` in an article that used `major` more often?"""
+        score = self._variant_score(minor, major)
+        return score is not None and score >= self._pair_score
+
+    def _variant_score(self, minor: str, major: str) -> float | None:
+        """How close two spellings are, or None when one is not a variant of the other (cached)."""
+        key = (minor, major)
+        cache = self._variant_cache
+        if key in cache:
+            return cache[key]
+        score = None
+        a, b = translit_form(minor), translit_form(major)
+        if not _gender_form_differs(minor, major) and not _derived(a, b):
+            score = fuzz.ratio(a, b)
+        cache[key] = score
+        return score
+
     def _pronouns(self, doc: Document, people: list[Mention]) -> Iterable[Finding]:
         """A quote attributed to he/she after a quote attributed to a named person of the other gender."""
         rule = self.rule["pronoun-gender"]
         text = doc.text
-        people = [m for m in people if m.entity.gender]
+        # a person can be the speaker only when a speech verb follows the name
+        people = [m for m in people if m.entity.gender and SPEECH_AFTER.match(text, m.end)]
         if not people:
             return
-        for p in PRONOUN.finditer(text):
-            before = [
-                m
-                for m in people
-                if m.end <= p.start()
-                and p.start() - m.end <= PRONOUN_WINDOW
-                and SPEECH_AFTER.match(text, m.end)
-            ]
-            if not before:
-                continue
-            last = before[-1]
-            between = text[last.end : p.start()]
-            if OTHER_SPEAKER.search(between):
-                continue  # someone else may be speaking
-            pronoun = p.group(1)
-            expected = "he" if last.entity.gender == "male" else "she"
-            if pronoun.lower() == expected:
-                continue
-            replacement = expected.capitalize() if pronoun[0].isupper() else expected
-            yield rule.finding(
-                doc,
-                p.start(1),
-                p.end(1),
-                replacement,
-                message=f"{rule.message}: {text[last.start : last.end]!r} is {last.entity.gender}",
-            )
+        ends = [m.end for m in people]  # mentions do not overlap: sorted like their starts
+        windows: list[list[int]] = []
+        for end in ends:
+            if windows and end <= windows[-1][1]:
+                windows[-1][1] = end + PRONOUN_WINDOW
+            else:
+                windows.append([end, end + PRONOUN_WINDOW])
+        for lo, hi in windows:
+            for p in PRONOUN.finditer(text, lo):
+                at = p.start()
+                if at > hi:
+                    break
+                k = bisect_right(ends, at)
+                if not k or at - ends[k - 1] > PRONOUN_WINDOW:
+                    continue
+                last = people[k - 1]
+                between = text[last.end : at]
+                if OTHER_SPEAKER.search(between):
+                    continue  # someone else may be speaking
+                pronoun = p.group(1)
+                expected = "he" if last.entity.gender == "male" else "she"
+                if pronoun.lower() == expected:
+                    continue
+                replacement = expected.capitalize() if pronoun[0].isupper() else expected
+                yield rule.finding(
+                    doc,
+                    p.start(1),
+                    p.end(1),
+                    replacement,
+                    message=f"{rule.message}: {text[last.start : last.end]!r} is {last.entity.gender}",
+                )
+
+
+def _start(m: Mention) -> int:
+    return m.start
+
+
+def _occurrences(text: str, word: str) -> Iterable[int]:
+    """Where `word` stands as a whole capitalised word (a WORD match) in the text, in order."""
+    n = len(word)
+    i = text.find(word)
+    while i >= 0:
+        m = WORD.match(text, i)
+        if m is not None and m.end() == i + n:
+            yield i
+        i = text.find(word, i + 1)
+
+
+def _run_start(text: str, end: int) -> int:
+    """The start of the run of ASCII letters and hyphens ending at `end`: where a WORD match there starts."""
+    i = end
+    while i > 0 and text[i - 1] in _WORD_CHARS:
+        i -= 1
+    return i
+
+
+def _overlaps(mentions: list[Mention], ends: list[int], start: int, end: int) -> bool:
+    """Does [start, end) overlap one of the (sorted, disjoint) mentions?"""
+    k = bisect_right(ends, start)
+    return k < len(mentions) and mentions[k].start < end
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -397,24 +564,18 @@ def _sentence_start(text: str, pos: int) -> bool:
     return not before or before[-1] in '\n.!?“"‘(:'
 
 
-def _outside(matches: Iterable[re.Match], spans: list[tuple[int, int]]) -> list[re.Match]:
-    """The matches (in text order) that overlap none of the spans; one merge pass, not a search each."""
-    spans = sorted(spans)
-    out, k = [], 0
-    for m in matches:
-        while k < len(spans) and spans[k][1] <= m.start():
-            k += 1
-        if k < len(spans) and spans[k][0] < m.end():
-            continue
-        out.append(m)
-    return out
-
-
 def _has_context(text: str, start: int, end: int, words: tuple[str, ...]) -> bool:
     if not words:
         return False
     around = text[max(0, start - CONTEXT_WINDOW) : end + CONTEXT_WINDOW].lower()
-    return any(re.search(rf"\b{re.escape(w.lower())}\b", around) for w in words)
+    pattern = _CONTEXT_PATTERNS.get(words)
+    if pattern is None:  # one alternation finds a match exactly when one of the words has one
+        alternatives = "|".join(re.escape(w.lower()) for w in words)
+        pattern = _CONTEXT_PATTERNS[words] = re.compile(rf"\b(?:{alternatives})\b")
+    return pattern.search(around) is not None
+
+
+_CONTEXT_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
 def _derived(form: str, target: str) -> bool:

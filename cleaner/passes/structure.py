@@ -22,22 +22,152 @@ Every finding's message says which signal fired and with what figures.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from cleaner.model import Applicability, Document, Finding
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.lines import DEFAULT_MAX_LENGTH, normalize_line
 from cleaner.rules import Rule, RuleSet
-from cleaner.text import Line, deletion_end, split_lines, word_count
+from cleaner.text import word_count
 
 TERMINAL = re.compile(r"[.!?…。！？、，:;][\"”’»)\]*]*\s*$")
 DIGIT = re.compile(r"\d")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 LAYOUT_DEFAULTS = {"good_words": 10, "long_words": 25, "penalty": 2.0, "page_menu": 4}
+
+# ---- per-character classes (numpy): the features of every line of a text in a few array operations.
+# Each class is defined by the very regex the line-by-line definitions use, so they agree exactly:
+# word_count counts matches of \w+(?:[’'-]\w+)* (runs of \w chars, chained by single joiners),
+# TERMINAL is a terminal mark, then closers, then white space at the end (\s is what str.strip strips).
+_WORD, _JOIN, _SPACE, _DIGIT, _CJK, _TERM, _CLOSE = 1, 2, 4, 8, 16, 32, 64
+_CLASS_REGEXES = (
+    (_WORD, re.compile(r"\w")),
+    (_JOIN, re.compile(r"[’'-]")),
+    (_SPACE, re.compile(r"\s")),
+    (_DIGIT, DIGIT),
+    (_CJK, CJK),
+    (_TERM, re.compile(r"[.!?…。！？、，:;]")),
+    (_CLOSE, re.compile(r"[\"”’»)\]*]")),
+)
+_BMP: np.ndarray | None = None
+
+
+def _classes(chars: str) -> np.ndarray:
+    """The class bits of each character of chars."""
+    out = np.zeros(len(chars), np.uint8)
+    for bit, regex in _CLASS_REGEXES:
+        hits = [m.start() for m in regex.finditer(chars)]
+        if hits:
+            out[hits] |= bit
+    return out
+
+
+def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(code points, class bits) of every character of text."""
+    global _BMP
+    if _BMP is None:
+        _BMP = _classes("".join(map(chr, range(0x10000))))
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    if codes.size and int(codes.max()) > 0xFFFF:
+        big = codes > 0xFFFF
+        cls = np.empty(codes.size, np.uint8)
+        cls[~big] = _BMP[codes[~big]]
+        uniq, inverse = np.unique(codes[big], return_inverse=True)
+        cls[big] = _classes("".join(map(chr, uniq.tolist())))[inverse]
+        return codes, cls
+    return codes, _BMP[codes]
+
+
+def _per_line(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many positions of mask are set in each line [starts, ends)."""
+    total = np.zeros(mask.size + 1, np.int64)
+    np.cumsum(mask, out=total[1:])
+    return total[ends] - total[starts]
+
+
+class Features:
+    """Per non-blank line of a text: offsets, words, size, digits, final punctuation (numpy, once per text)."""
+
+    __slots__ = ("text", "content", "starts", "ends", "words", "size", "size_arr", "digit", "digit_arr",
+                 "term", "term_arr", "_norm")
+
+    def __init__(self, text: str):
+        self.text = text
+        self._norm: dict[int, str] = {}
+        n = len(text)
+        codes, cls = _char_classes(text)
+        breaks = np.flatnonzero(codes == 10)
+        starts = np.concatenate(([0], breaks + 1))
+        ends = np.concatenate((breaks, [n]))
+        if n == 0 or text[-1] == "\n":  # no line after a final break (split_lines)
+            starts, ends = starts[:-1], ends[:-1]
+        nonspace = (cls & _SPACE) == 0
+        visible = _per_line(nonspace, starts, ends)
+        keep = np.flatnonzero(visible)
+        starts, ends = starts[keep], ends[keep]
+        self.content = keep.tolist()
+        self.starts = starts.tolist()
+        self.ends = ends.tolist()
+        if not keep.size:
+            self.words = self.size = self.digit = self.term = []
+            self.size_arr = self.digit_arr = self.term_arr = np.zeros(0, bool)
+            return
+        word = (cls & _WORD) != 0
+        chained = word.copy()
+        if n >= 3:
+            chained[1:-1] |= ((cls[1:-1] & _JOIN) != 0) & word[:-2] & word[2:]
+        first = chained.copy()
+        first[1:] &= ~chained[:-1]
+        words = _per_line(first, starts, ends)
+        self.words = words.tolist()
+        cjk = (cls & _CJK) != 0
+        if cjk.any():
+            halves = _per_line(cjk, starts, ends) / 2
+            self.size = [max(w, h) for w, h in zip(self.words, halves.tolist(), strict=True)]
+            self.size_arr = np.array(self.size, dtype=float)
+        else:
+            self.size, self.size_arr = self.words, words
+        self.digit_arr = _per_line((cls & _DIGIT) != 0, starts, ends) > 0
+        self.digit = self.digit_arr.tolist()
+        # final punctuation: the last visible character, then back over closers, is a terminal mark
+        index = np.arange(n, dtype=np.int64)
+        last_visible = np.maximum.accumulate(np.where(nonspace, index, -1))
+        last_open = np.maximum.accumulate(np.where((cls & _CLOSE) == 0, index, -1))
+        mark = last_open[last_visible[ends - 1]]
+        self.term_arr = (mark >= starts) & ((cls[np.maximum(mark, 0)] & _TERM) != 0)
+        self.term = self.term_arr.tolist()
+
+    def stripped(self, n: int) -> str:
+        return self.text[self.starts[n] : self.ends[n]].strip()
+
+    def normalized(self, n: int) -> str:
+        norm = self._norm.get(n)
+        if norm is None:
+            norm = self._norm[n] = normalize_line(self.text[self.starts[n] : self.ends[n]])
+        return norm
+
+
+_KEYS: dict[str, str] = {}  # normalised line -> key (boilerplate lines recur: hash each once)
+
+
+def line_key(text: str) -> str:
+    """A short stable hash of a normalised line (what learned boilerplate counts)."""
+    return _key(normalize_line(text))
+
+
+def _key(norm: str) -> str:
+    key = _KEYS.get(norm)
+    if key is None:
+        if len(_KEYS) > 500_000:
+            _KEYS.clear()
+        key = _KEYS[norm] = hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return key
 
 
 def line_size(text: str) -> float:
@@ -50,99 +180,141 @@ def is_sentence(text: str, size: float, good_words: float, long_words: float) ->
     return (size >= good_words and TERMINAL.search(text) is not None) or size >= long_words
 
 
-@dataclass
-class Layout:
-    """The structure of one document: its non-blank lines, their sizes, and the main-text region."""
+Marker = tuple[re.Pattern[str], float, bool]
 
-    lines: list[Line]  # all lines of the text, blank included
-    content: list[int]  # indexes into `lines` of the non-blank ones
-    size: list[float]  # per content line
-    sentence: list[bool]  # per content line
-    start: int  # main text: content[start..end] (inclusive); start > end when there is none
-    end: int
-    stop: int  # content index where a safe end-of-article block starts (len(content) if none)
-    marker: int  # content index of the first end-of-article marker, safe or not (len(content) if none)
-    page: bool  # holds a menu: the document is a whole page, not just an article
+
+def marker_filter(markers: list[Marker]) -> re.Pattern[str] | None:
+    """One regex that fullmatches whatever any marker fullmatches (a pre-check per line), or None."""
+    if not markers or len({regex.flags for regex, _, _ in markers}) != 1:
+        return None
+    patterns = [regex.pattern for regex, _, _ in markers]
+    if any(re.search(r"\\[1-9]|\(\?P=|\(\?\(", p) for p in patterns):
+        return None  # back references would be renumbered
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns), markers[0][0].flags)
+    except re.error:
+        return None
+
+
+class Layout:
+    """The structure of one document: its non-blank lines, their sizes, and the main-text region.
+
+    `content` holds the line indexes of the non-blank lines; everything else is per content line.
+    The main text (start..end inclusive; start > end when there is none) and the end-of-article
+    markers (stop: where a safe block starts; marker: the first marker, safe or not) are found on
+    first use: a document that is not a whole page never needs them for structural rules.
+    """
+
+    def __init__(self, features: Features, params: dict[str, Any], markers: list[Marker], prefilter=None):
+        self.features = f = features
+        self.params = params
+        self.markers = markers
+        self.prefilter = prefilter
+        self.content = f.content
+        self.size = f.size
+        good, long = params["good_words"], params["long_words"]
+        self.sentence = [(s >= good and t) or s >= long for s, t in zip(f.size, f.term, strict=True)]
+        k = math.ceil(params["page_menu"])
+        if k <= 0:
+            self.page = True
+        else:
+            menu = (f.size_arr <= 3) & ~f.digit_arr & ~f.term_arr
+            self.page = b"\x01" * k in menu.view(np.uint8).tobytes()
+        self._region: tuple[int, int, int, int] | None = None
+        self.memo: dict[Any, Any] = {}
+
+    def region(self) -> tuple[int, int, int, int]:
+        """(start, end, stop, marker)."""
+        if self._region is None:
+            stop, marker = self._markers()
+            start, end = main_region(self.size, self.sentence, self.params["penalty"], marker)
+            self._region = (start, end, stop, marker)
+        return self._region
+
+    def _markers(self) -> tuple[int, int]:
+        f, markers = self.features, self.markers
+        count = len(f.content)
+        stop = region_stop = count
+        if not markers:
+            return stop, region_stop
+        length = max(len(f.text), 1)
+        lowest = min(at for _, at, _ in markers)
+        starts, prefilter, text = f.starts, self.prefilter, f.text
+        for n in range(count):
+            before = starts[n] / length
+            if before < lowest:
+                continue
+            stripped = text[starts[n] : f.ends[n]].strip()
+            if len(stripped) > DEFAULT_MAX_LENGTH:
+                continue
+            if prefilter is not None and prefilter.fullmatch(stripped) is None:
+                continue
+            for regex, at, safe in markers:
+                if before >= at and regex.fullmatch(stripped):
+                    region_stop = min(region_stop, n)
+                    if safe:
+                        stop = n
+                    break
+            if stop < count:
+                break
+        return stop, region_stop
+
+    @property
+    def start(self) -> int:
+        return self.region()[0]
+
+    @property
+    def end(self) -> int:
+        return self.region()[1]
+
+    @property
+    def stop(self) -> int:
+        return self.region()[2]
+
+    @property
+    def marker(self) -> int:
+        return self.region()[3]
 
     @property
     def has_main(self) -> bool:
-        return self.start <= self.end
+        start, end, _, _ = self.region()
+        return start <= end
 
 
 def main_region(size: list[float], sentence: list[bool], penalty: float, stop: int) -> tuple[int, int]:
     """The stretch maximising words in sentence lines minus penalty per other line (max subarray)."""
     best, best_start, best_end = 0.0, 0, -1
     current, start = 0.0, 0
-    for i in range(stop):
+    for i, s, good in zip(range(stop), size, sentence):
         if current <= 0:
             current, start = 0.0, i
-        current += size[i] if sentence[i] else -penalty if size[i] else 0.0  # a line of no words is neutral
+        current += s if good else -penalty if s else 0.0  # a line of no words is neutral
         if current > best:
             best, best_start, best_end = current, start, i
     return best_start, best_end
 
 
-def layout(text: str, params: dict[str, Any], markers: list[tuple[re.Pattern[str], float, bool]]) -> Layout:
+def layout(text: str, params: dict[str, Any], markers: list[Marker]) -> Layout:
     """Sizes, sentence flags, the end-of-article marker (as the block rules find it) and the main text."""
-    lines = split_lines(text)
-    content = [i for i, line in enumerate(lines) if not line.blank]
-    size = [line_size(lines[i].content) for i in content]
-    good, long = params["good_words"], params["long_words"]
-    sentence = [is_sentence(lines[i].content, s, good, long) for i, s in zip(content, size, strict=True)]
-    # end-of-article markers (comment sections, related lists): the main text ends at the first one;
-    # findings stop only at a safe one (after an unsafe one, --auto still needs them)
-    stop = region_stop = len(content)
-    for n, i in enumerate(content):
-        line = lines[i]
-        if len(line.stripped) > DEFAULT_MAX_LENGTH:
-            continue
-        before = line.start / max(len(text), 1)
-        for regex, at, safe in markers:
-            if before >= at and regex.fullmatch(line.stripped):
-                region_stop = min(region_stop, n)
-                if safe:
-                    stop = n
-                break
-        if stop < len(content):
-            break
-    start, end = main_region(size, sentence, params["penalty"], region_stop)
-    page = longest_menu(lines, content, size) >= params["page_menu"]
-    return Layout(lines, content, size, sentence, start, end, stop, region_stop, page)
-
-
-def longest_menu(lines: list[Line], content: list[int], size: list[float]) -> int:
-    """The longest run of menu-like lines: at most 3 words, no digits, no final punctuation."""
-    best = current = 0
-    for i, s in zip(content, size, strict=True):
-        text = lines[i].content
-        menu = s <= 3 and not DIGIT.search(text) and not TERMINAL.search(text)
-        current = current + 1 if menu else 0
-        best = max(best, current)
-    return best
+    return Layout(Features(text), params, markers, marker_filter(markers))
 
 
 def short_runs(lay: Layout, max_words: float) -> list[tuple[int, int]]:
-    """Per content line: (first line, length) of the run of consecutive short, unpunctuated lines it is in."""
-    runs = [(n, 0) for n in range(len(lay.content))]
-    n = 0
-    while n < len(lay.content):
-        m = n
-        while m < len(lay.content) and _is_short(lay, m, max_words):
-            m += 1
-        for k in range(n, m):
-            runs[k] = (n, m - n)
-        n = max(m, n + 1)
+    """(first line, length) of every maximal run of consecutive short, unpunctuated content lines."""
+    key = ("runs", max_words)
+    runs = lay.memo.get(key)
+    if runs is None:
+        f = lay.features
+        short = (f.size_arr <= max_words) & ~f.term_arr
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], short.view(np.int8), [0]))))
+        firsts, lasts = edges[0::2].tolist(), edges[1::2].tolist()
+        runs = lay.memo[key] = [(a, b - a) for a, b in zip(firsts, lasts, strict=True)]
     return runs
-
-
-def _is_short(lay: Layout, n: int, max_words: float) -> bool:
-    return lay.size[n] <= max_words and not TERMINAL.search(lay.lines[lay.content[n]].content)
 
 
 def digit_share(lay: Layout, first: int, length: int) -> float:
     """Share of the lines content[first:first+length] that hold a digit."""
-    lines = [lay.lines[lay.content[k]].content for k in range(first, first + length)]
-    return sum(DIGIT.search(x) is not None for x in lines) / max(len(lines), 1)
+    return sum(lay.features.digit[first : first + length]) / max(length, 1)
 
 
 def attached_table(lay: Layout, max_words: float = 6, min_run: int = 4) -> set[int]:
@@ -150,30 +322,43 @@ def attached_table(lay: Layout, max_words: float = 6, min_run: int = 4) -> set[i
 
     A poll's results or a fixtures table that follows the last paragraph belongs to the article.
     """
-    if not lay.has_main:
-        return set()
-    runs = short_runs(lay, max_words)
+    key = ("table", max_words, min_run)
+    if key in lay.memo:
+        return lay.memo[key]
     kept: set[int] = set()
-    for edge in (lay.start - 1, lay.end + 1, lay.end + 2):
-        if 0 <= edge < len(lay.content):
-            first, length = runs[edge]
-            if length >= min_run and digit_share(lay, first, length) >= 0.5:
-                kept.update(range(first, first + length))
+    if lay.has_main:
+        start, end, _, _ = lay.region()
+        by_line = {}
+        for first, length in short_runs(lay, max_words):
+            for edge in (start - 1, end + 1, end + 2):
+                if first <= edge < first + length:
+                    by_line[edge] = (first, length)
+        for edge in (start - 1, end + 1, end + 2):
+            if 0 <= edge < len(lay.content):
+                first, length = by_line.get(edge, (edge, 0))
+                if length >= min_run and digit_share(lay, first, length) >= 0.5:
+                    kept.update(range(first, first + length))
+    lay.memo[key] = kept
     return kept
 
 
 def title_line(lay: Layout, reach: int = 3) -> int | None:
     """The headline just above the main text (kept): a 3-25 word line without final punctuation."""
-    for n in range(lay.start - 1, max(lay.start - 1 - reach, -1), -1):
-        content = lay.lines[lay.content[n]].content
-        if 3 <= lay.size[n] <= 25 and not TERMINAL.search(content):
-            return n
-    return None
+    key = ("title", reach)
+    if key in lay.memo:
+        return lay.memo[key]
+    found = None
+    start = lay.start
+    size, term = lay.size, lay.features.term
+    for n in range(start - 1, max(start - 1 - reach, -1), -1):
+        if 3 <= size[n] <= 25 and not term[n]:
+            found = n
+            break
+    lay.memo[key] = found
+    return found
 
 
-def line_key(text: str) -> str:
-    """A short stable hash of a normalised line (what learned boilerplate counts)."""
-    return hashlib.blake2b(normalize_line(text).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+_LAST: list[Any] = [None, {}]  # the text last laid out and its layouts (shared by the passes of a scan)
 
 
 class StructurePass(Pass):
@@ -188,35 +373,50 @@ class StructurePass(Pass):
             for r in ruleset.rules
             if r.kind == "block-from-marker" and r.enabled and r.prefix == "BP"
         ]
+        self.marker_key = tuple((regex.pattern, regex.flags, at, safe) for regex, at, safe in self.markers)
+        self.prefilter = marker_filter(self.markers)
         self.learned_rules = [r for r in rules if r.kind == "learned-line"]
         self.max_learn_words = max((r.params.get("max_words", 12) for r in self.learned_rules), default=0)
         self.frequent: dict[str, tuple[dict[str, int], int]] = {}  # source -> (key -> docs, docs in source)
         self.corpus_docs = 0
         self.corpus_counts: dict[str, int] = {}
         self.prepared = False
+        self.plans = []
+        for rule in self.rules:
+            params = {k: rule.params.get(k, v) for k, v in LAYOUT_DEFAULTS.items()}
+            self.plans.append((rule, params, (tuple(sorted(params.items())), self.marker_key)))
+        self.structural = any(r.kind != "learned-line" for r in self.rules)
 
     # ---- corpus-wide statistics for learned-line rules (LearnedLinePass) -----------------------
 
     def observe(self, doc: Document) -> dict[str, Any]:
         """Hashes of this document's distinct short lines, under its source: {source: [1, {key: 1}]}."""
-        keys = {
-            line_key(line.content)
-            for line in split_lines(doc.text)
-            if not line.blank
-            and word_count(line.content) <= self.max_learn_words
-            and len(line.stripped) <= DEFAULT_MAX_LENGTH
-        }
-        return {doc.source: [1, {k: 1 for k in keys}]}
+        f = _features_of(doc.text)
+        limit = self.max_learn_words
+        norms = set()
+        for n, words in enumerate(f.words):
+            if words <= limit:
+                stripped = f.stripped(n)
+                if len(stripped) <= DEFAULT_MAX_LENGTH:
+                    norms.add(f.normalized(n))
+        return {doc.source: [1, dict.fromkeys(map(_key, norms), 1)]}
 
     def merge(self, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         """Add two statistics (associative, commutative; plain JSON-able dicts)."""
         out = {s: [n, dict(c)] for s, (n, c) in a.items()}
         for source, (n, counts) in b.items():
-            mine = out.setdefault(source, [0, {}])
+            mine = out.get(source)
+            if mine is None:
+                out[source] = [n, dict(counts)]
+                continue
             mine[0] += n
             mine_counts = mine[1]
+            if len(counts) > len(mine_counts):
+                mine_counts, counts = dict(counts), mine_counts
+                mine[1] = mine_counts
+            get = mine_counts.get
             for key, value in counts.items():
-                mine_counts[key] = mine_counts.get(key, 0) + value
+                mine_counts[key] = get(key, 0) + value
         return out
 
     def prepare(self, stats: dict[str, Any] | None) -> None:
@@ -248,39 +448,55 @@ class StructurePass(Pass):
                 self.prepared, self.frequent, self.corpus_counts, self.corpus_docs = False, {}, {}, 0
         return self._scan(doc)
 
+    def _layout(self, text: str, params: dict[str, Any], key: Any) -> Layout:
+        if _LAST[0] is not text:
+            _LAST[0], _LAST[1] = text, {}
+        layouts = _LAST[1]
+        lay = layouts.get(key)
+        if lay is None:
+            lay = layouts[key] = Layout(_features_of(text), params, self.markers, self.prefilter)
+        return lay
+
     def _scan(self, doc: Document) -> list[Finding]:
-        cache: dict[tuple, Layout] = {}
         findings: list[Finding] = []
-        for rule in self.rules:
-            params = {k: rule.params.get(k, v) for k, v in LAYOUT_DEFAULTS.items()}
-            key = tuple(sorted(params.items()))
-            if key not in cache:
-                cache[key] = layout(doc.text, params, self.markers)
-            lay = cache[key]
+        text = doc.text
+        if not text.strip():
+            return findings
+        for rule, params, key in self.plans:
+            lay = self._layout(text, params, key)
             if not lay.content:
                 return []
             if not lay.page and rule.kind != "learned-line":
                 continue  # structure is judged on whole pages only; a clean article has no menu
             handler = getattr(self, "_" + rule.kind.replace("-", "_"))
-            for n, confidence, detail in handler(rule, lay, doc):
-                if n >= lay.marker and rule.applicability is not Applicability.SAFE:
+            found = list(handler(rule, lay, doc))
+            if not found:
+                continue
+            starts, count, total = lay.features.starts, len(lay.content), len(text)
+            unsafe = rule.applicability is not Applicability.SAFE
+            marker = lay.marker if unsafe else count
+            code, name, applicability, fix = rule.code, rule.name, rule.applicability, rule.fix
+            messages: dict[str, str] = {}
+            for n, confidence, detail in found:
+                if n >= marker:
                     continue  # the unsafe block from the marker covers it already
-                i = lay.content[n]
+                message = messages.get(detail)
+                if message is None:
+                    message = messages[detail] = f"{rule.message} ({detail})"
+                start = starts[n]
+                end = starts[n + 1] if n + 1 < count else total
                 findings.append(
-                    rule.finding(
-                        doc,
-                        lay.lines[i].start,
-                        deletion_end(lay.lines, i, len(doc.text)),
-                        "",
-                        confidence=round(confidence, 3),
-                        message=f"{rule.message} ({detail})",
+                    Finding(
+                        doc.doc, code, name, start, end, text[start:end], "", applicability, message, fix,
+                        round(confidence, 3),
                     )
                 )
         return findings
 
     def _outside_main_text(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[int, float, str]]:
         """Lines above (region: top), below (bottom) or around (both) the main text."""
-        if not lay.has_main:
+        start, end, stop, _ = lay.region()
+        if start > end:
             return
         p = rule.params
         region = p.get("region", "top")
@@ -289,55 +505,57 @@ class StructurePass(Pass):
         near = p.get("keep_near_prose", 3)
         keep = title_line(lay) if p.get("keep_title", True) else None
         attached = attached_table(lay) if p.get("keep_tables", True) else set()
+        size, sentence, term, digit = lay.size, lay.sentence, lay.features.term, lay.features.digit
         spans = []
         if region in ("top", "both"):
-            spans.append(("above", range(0, lay.start)))
+            spans.append(("above", range(0, start)))
         if region in ("bottom", "both"):
-            spans.append(("below", range(lay.end + 1, lay.stop)))
+            spans.append(("below", range(end + 1, stop)))
+        min_region = p.get("min_region", 3)
         for where, span in spans:
-            if len(span) < p.get("min_region", 3):
+            if len(span) < min_region:
                 continue
-            density = 1 - sum(lay.sentence[n] for n in span) / len(span)  # share of non-sentence lines
+            density = 1 - sum(sentence[span.start : span.stop]) / len(span)  # share of non-sentence lines
             confidence = rule.confidence * (0.5 + 0.5 * density)
+            tail = f" the main text; region of {len(span)} lines, {density:.0%} non-sentence"
+            fixed = where + tail
             for n in span:
-                distance = lay.start - n if n < lay.start else n - lay.end
-                if n == keep or n in attached or distance < min_distance or lay.size[n] > max_words:
+                distance = start - n if n < start else n - end
+                if distance < min_distance or size[n] > max_words or n == keep or n in attached:
                     continue
-                if (
-                    distance <= near
-                    and lay.size[n] >= 5
-                    and TERMINAL.search(lay.lines[lay.content[n]].content)
-                ):
+                if distance <= near and size[n] >= 5 and term[n]:
                     continue  # prose next to the article (jusText's near-good): a closing line, a standfirst
-                if (lay.sentence[n] and not sentences) or (
-                    skip_digits and DIGIT.search(lay.lines[lay.content[n]].content)
-                ):
+                if (sentence[n] and not sentences) or (skip_digits and digit[n]):
                     continue
-                far = f"{distance} lines {where}" if min_distance > 1 else where
-                yield (
-                    n,
-                    confidence,
-                    f"{far} the main text; region of {len(span)} lines, {density:.0%} non-sentence",
-                )
+                yield n, confidence, (f"{distance} lines {where}{tail}" if min_distance > 1 else fixed)
 
     def _short_line_run(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[int, float, str]]:
         """Runs of >= min_run short lines without final punctuation (menus, link lists)."""
         p = rule.params
-        runs = short_runs(lay, p.get("max_words", 6))
+        max_words = p.get("max_words", 6)
         min_run, region = p.get("min_run", 4), p.get("region", "outside")
         max_digits = p.get("max_digit_share", 1.0)
-        keep = title_line(lay) if lay.has_main else None
-        for n in range(lay.stop):
-            first, length = runs[n]
-            if length < min_run or n == keep:
-                continue
+        runs = short_runs(lay, max_words)
+        if min_run <= 0:  # lines outside any run count as runs of length 0
+            runs = _every_line(runs, len(lay.content))
+        runs = [(first, length) for first, length in runs if length >= min_run]
+        if not runs:
+            return
+        start, end, stop, _ = lay.region()
+        keep = title_line(lay) if start <= end else None
+        for first, length in runs:
+            if first >= stop:
+                break
             if max_digits < 1.0 and digit_share(lay, first, length) >= max_digits:
                 continue  # a table, a poll or scores: data, not a menu
-            inside = lay.start <= n <= lay.end
-            if (region == "outside" and inside) or (region == "inside" and not inside):
-                continue
-            where = "inside" if inside else "outside"
-            yield n, rule.confidence, f"run of {length} short lines {where} the main text"
+            for n in range(first, min(first + max(length, 1), stop)):
+                if n == keep:
+                    continue
+                inside = start <= n <= end
+                if (region == "outside" and inside) or (region == "inside" and not inside):
+                    continue
+                where = "inside" if inside else "outside"
+                yield n, rule.confidence, f"run of {length} short lines {where} the main text"
 
     def _dense_region(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[int, float, str]]:
         """Non-sentence lines whose neighbourhood (window lines each side) is nearly all non-sentence."""
@@ -345,15 +563,17 @@ class StructurePass(Pass):
         window, threshold = p.get("window", 3), p.get("min_density", 0.85)
         max_words = p.get("max_words", 12)
         inside_only = p.get("region", "inside") == "inside"
-        for n in range(lay.stop):
-            if lay.sentence[n] or lay.size[n] > max_words:
+        start, end, stop, _ = lay.region()
+        size, sentence = lay.size, lay.sentence
+        for n in range(stop):
+            if sentence[n] or size[n] > max_words:
                 continue
-            if inside_only and not lay.start <= n <= lay.end:
+            if inside_only and not start <= n <= end:
                 continue
-            lo, hi = max(0, n - window), min(lay.stop, n + window + 1)
+            lo, hi = max(0, n - window), min(stop, n + window + 1)
             if hi - lo < 2 * window + 1:
                 continue  # too near an edge to judge by neighbours
-            density = 1 - sum(lay.sentence[lo:hi]) / (hi - lo)
+            density = 1 - sum(sentence[lo:hi]) / (hi - lo)
             if density >= threshold:
                 yield (
                     n,
@@ -370,23 +590,53 @@ class StructurePass(Pass):
         else:
             counts, docs = self.corpus_counts, self.corpus_docs
         min_docs, min_share = p.get("min_docs", 5), p.get("min_share", 0.2)
-        allow = {normalize_line(x) for x in p.get("allow", [])}
         outside_only = p.get("where", "any") == "outside"
         max_words = p.get("max_words", 12)
-        if docs < min_docs:
+        if docs < min_docs or not counts:
             return
-        for n, i in enumerate(lay.content):
-            if n >= lay.stop or lay.size[n] > max_words:
+        f = lay.features
+        hits = []
+        get = counts.get
+        for n, s in enumerate(lay.size):
+            if s > max_words:
                 continue
-            if outside_only and lay.start <= n <= lay.end:
+            frequency = get(_key(f.normalized(n)), 0)
+            if frequency < min_docs or frequency / docs < min_share:
                 continue
-            content = lay.lines[i].content
-            frequency = counts.get(line_key(content), 0)
-            if frequency < min_docs or frequency / docs < min_share or normalize_line(content) in allow:
+            hits.append((n, frequency))
+        if not hits:
+            return
+        allow = {normalize_line(x) for x in p.get("allow", [])}
+        start, end, stop, _ = lay.region()
+        scope = f"source '{doc.source}'" if same_source and doc.source else "the corpus"
+        for n, frequency in hits:
+            if n >= stop:
+                break
+            if outside_only and start <= n <= end:
                 continue
-            scope = f"source '{doc.source}'" if same_source and doc.source else "the corpus"
+            if f.normalized(n) in allow:
+                continue
             share = frequency / docs
             yield n, rule.confidence * min(1.0, 0.5 + share), f"in {frequency} of {docs} documents of {scope}"
+
+
+def _every_line(runs: list[tuple[int, int]], count: int) -> list[tuple[int, int]]:
+    """Per content line: (first, length) of its run, (n, 0) when it is in none."""
+    out = [(n, 0) for n in range(count)]
+    for first, length in runs:
+        for k in range(first, first + length):
+            out[k] = (first, length)
+    return out
+
+
+def _features_of(text: str) -> Features:
+    """The features of text, reused while the same text is scanned by several passes."""
+    if _LAST[0] is not text:
+        _LAST[0], _LAST[1] = text, {}
+    f = _LAST[1].get("features")
+    if f is None:
+        f = _LAST[1]["features"] = Features(text)
+    return f
 
 
 class LearnedLinePass(StructurePass):

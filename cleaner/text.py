@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate, compress, count, repeat
+from operator import add, itemgetter
 from typing import NamedTuple
 
 WORD_RE = re.compile(r"\w+(?:[’'-]\w+)*")
@@ -29,19 +31,28 @@ class Line(NamedTuple):
 
 def split_lines(text: str) -> list[Line]:
     """Every line of text with its offsets; a final line without a break is included."""
-    lines: list[Line] = []
-    pos = 0
     parts = text.split("\n")
     if parts[-1] == "":
         parts.pop()  # the text ends with a break (or is empty): no line after it
-    last = len(parts) - 1
-    for number, part in enumerate(parts, 1):
-        length = len(part)
-        nxt = pos + length + (number <= last or len(text) > pos + length)
-        end = pos + length - 1 if part.endswith("\r") and nxt > pos + length else pos + length
-        lines.append(Line(number, pos, end, nxt, part[: end - pos] if end - pos != length else part))
-        pos = nxt
-    return lines
+    if not parts:
+        return []
+    lengths = list(map(len, parts))
+    starts = list(accumulate(map((1).__add__, lengths), initial=0))  # start of each line, then past the end
+    ends = list(map(add, starts, lengths))
+    nexts = starts[1:]
+    nexts[-1] = min(nexts[-1], len(text))  # the last line has a break only when the text ends with one
+    if "\r" in text:  # a "\r\n" break: the "\r" is not content
+        for k, part in enumerate(parts):
+            if part.endswith("\r") and nexts[k] > ends[k]:
+                ends[k] -= 1
+                parts[k] = part[:-1]
+    # tuple.__new__ is what Line._make calls: the tuples are built without a Python-level call each
+    return list(map(tuple.__new__, repeat(Line), zip(count(1), starts, ends, nexts, parts)))
+
+
+def content_indices(lines: list[Line]) -> list[int]:
+    """Indices of the lines that are not blank."""
+    return list(compress(range(len(lines)), map(str.strip, map(itemgetter(4), lines))))
 
 
 def deletion_end(lines: list[Line], index: int, text_length: int) -> int:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
+import operator
 import re
+from itertools import compress
 from collections.abc import Iterable
 
 from cleaner.model import Document, Finding
 from cleaner.passes.base import Pass, Settings
 from cleaner.rules import Rule, RuleSet
-from cleaner.text import Line, deletion_end, split_lines, word_count
+from cleaner.text import Line, content_indices, deletion_end, split_lines, word_count
 
 SPACES = re.compile(r"\s+")
 DEFAULT_MAX_LENGTH = 200
@@ -68,10 +71,10 @@ class LinePass(Pass):
     def scan(self, doc: Document) -> Iterable[Finding]:
         text = doc.text
         lines = split_lines(text)
-        content = [i for i, line in enumerate(lines) if not line.blank]
+        content = content_indices(lines)
         if not content:
             return []
-        rank = {i: n for n, i in enumerate(content)}  # index among non-blank lines
+        rank = dict(zip(content, range(len(content))))  # index among non-blank lines
         total = len(content)
 
         def in_range(rule: Rule, i: int) -> bool:
@@ -87,22 +90,38 @@ class LinePass(Pass):
 
         findings: list[Finding] = []
         block_start = self._block(doc, lines, content, in_range, findings)
-        for i in content:
-            if block_start is not None and lines[i].start >= block_start:
-                break
-            line = lines[i]
-            folded = " ".join(line.content.split())
-            if len(folded) <= self.max_exact:
-                for rule in self.exact.get(folded.casefold(), ()):
+        scanned = content
+        if block_start is not None:  # the lines before the block
+            scanned = content[: bisect.bisect_left(content, block_start, key=lambda i: lines[i].start)]
+        # whole-list steps first (map runs them without a Python-level call per line), then the few
+        # candidate lines one at a time, in order
+        contents = [lines[i].content for i in scanned]
+        candidates: set[int] = set()
+        exact = self.exact
+        if exact:  # casefold never shortens: a key found is no longer than the longest exact line
+            keys = list(map(str.casefold, map(" ".join, map(str.split, contents))))
+            candidates.update(compress(range(len(keys)), map(exact.__contains__, keys)))
+        patterns, any_pattern, max_length = self.patterns, self.any_pattern, self.max_length
+        if patterns:
+            strips = list(map(str.strip, contents))
+            if any_pattern is None:
+                candidates.update(range(len(strips)))
+            else:
+                short = list(compress(range(len(strips)), map(max_length.__ge__, map(len, strips))))
+                candidates.update(compress(short, map(any_pattern.fullmatch, map(strips.__getitem__, short))))
+        for k in sorted(candidates):
+            i = scanned[k]
+            if exact:
+                for rule in exact.get(keys[k], ()):
                     if in_range(rule, i):
                         findings.append(delete(rule, i))
-            stripped = line.stripped
-            if (self.patterns and len(stripped) <= self.max_length
-                    and (self.any_pattern is None or self.any_pattern.fullmatch(stripped))):
-                for rule, regex in self.patterns:
-                    limit = rule.params.get("max_length", DEFAULT_MAX_LENGTH)
-                    if len(stripped) <= limit and in_range(rule, i) and regex.fullmatch(stripped):
-                        findings.append(delete(rule, i))
+            if patterns:
+                stripped = strips[k]
+                if len(stripped) <= max_length and (any_pattern is None or any_pattern.fullmatch(stripped)):
+                    for rule, regex in patterns:
+                        limit = rule.params.get("max_length", DEFAULT_MAX_LENGTH)
+                        if len(stripped) <= limit and in_range(rule, i) and regex.fullmatch(stripped):
+                            findings.append(delete(rule, i))
         findings.extend(self._title(doc, lines[content[0]], in_range, content[0]))
         for rule in self.shapes:
             findings.extend(self._shape(rule, doc, lines, content, rank, in_range, block_start))
@@ -113,13 +132,16 @@ class LinePass(Pass):
         if not self.markers:
             return None
         size = max(len(doc.text), 1)
-        for i in content:
-            if lines[i].start / size < self.min_marker_position:  # before every marker's position
-                continue
-            stripped = lines[i].stripped
+        # the content lines before every marker's position are skipped (start / size grows with the line)
+        first = bisect.bisect_left(
+            content, True, key=lambda i: not lines[i].start / size < self.min_marker_position
+        )
+        any_marker = self.any_marker
+        for i in content[first:]:
+            stripped = lines[i].content.strip()
             if len(stripped) > DEFAULT_MAX_LENGTH:
                 continue
-            if self.any_marker is not None and not self.any_marker.fullmatch(stripped):
+            if any_marker is not None and not any_marker.fullmatch(stripped):
                 continue
             for rule, regex in self.markers:
                 before = lines[i].start / max(len(doc.text), 1)
@@ -150,23 +172,31 @@ class LinePass(Pass):
         neighbor_words = p.get("neighbor_min_words", 8)
         contains = re.compile(p["contains"]) if p.get("contains") else None
         excludes = re.compile(p["excludes"]) if p.get("excludes") else None
-        for n, i in enumerate(content):
+        contents = [lines[i].content for i in content]
+        last = len(content) - 1
+        # the checks that need only the line itself over the whole list first. Words are separated by at
+        # least one character, so a line of min_words words is at least 2 * min_words - 1 long.
+        chosen = list(compress(range(len(content)), map((2 * min_words - 1).__le__, map(len, contents))))
+        chosen = list(compress(chosen, map(operator.not_, map(ending.search, map(contents.__getitem__, chosen)))))
+        if contains:
+            chosen = list(compress(chosen, map(contains.search, map(contents.__getitem__, chosen))))
+        if excludes:
+            chosen = list(compress(chosen, map(operator.not_, map(excludes.search, map(contents.__getitem__, chosen)))))
+        for n in chosen:
+            i = content[n]
             line = lines[i]
             if (skip_first and n == 0) or (block_start is not None and line.start >= block_start):
                 continue
-            if not in_range(rule, i) or ending.search(line.content):
-                continue
-            if (contains and not contains.search(line.content)) or (excludes and excludes.search(line.content)):
+            if not in_range(rule, i):
                 continue
             words = word_count(line.content)
             if not min_words <= words <= max_words:
                 continue
             if between_body:
-                if n == 0 or n == len(content) - 1:
+                if n == 0 or n == last:
                     continue
-                before, after = lines[content[n - 1]], lines[content[n + 1]]
                 if not all(
-                    ending.search(x.content) and word_count(x.content) >= neighbor_words for x in (before, after)
+                    ending.search(contents[m]) and word_count(contents[m]) >= neighbor_words for m in (n - 1, n + 1)
                 ):
                     continue
             yield rule.finding(doc, line.start, deletion_end(lines, i, len(doc.text)), "")

@@ -21,6 +21,7 @@ Every finding's message says which signal fired and with what figures.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import re
@@ -81,14 +82,19 @@ def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
         uniq, inverse = np.unique(codes[big], return_inverse=True)
         cls[big] = _classes("".join(map(chr, uniq.tolist())))[inverse]
         return codes, cls
-    return codes, _BMP[codes]
+    return codes, np.take(_BMP, codes)
 
 
-def _per_line(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """How many positions of mask are set in each line [starts, ends)."""
-    total = np.zeros(mask.size + 1, np.int64)
-    np.cumsum(mask, out=total[1:])
-    return total[ends] - total[starts]
+def _cumulative(mask: np.ndarray) -> np.ndarray:
+    """total[i] = set positions of mask before i."""
+    total = np.zeros(mask.size + 1, np.int32)
+    np.cumsum(mask, dtype=np.int32, out=total[1:])
+    return total
+
+
+def _count_in(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many of the sorted positions fall in each line [starts, ends)."""
+    return np.searchsorted(positions, ends) - np.searchsorted(positions, starts)
 
 
 class Features:
@@ -107,9 +113,8 @@ class Features:
         ends = np.concatenate((breaks, [n]))
         if n == 0 or text[-1] == "\n":  # no line after a final break (split_lines)
             starts, ends = starts[:-1], ends[:-1]
-        nonspace = (cls & _SPACE) == 0
-        visible = _per_line(nonspace, starts, ends)
-        keep = np.flatnonzero(visible)
+        visible = _cumulative((cls & _SPACE) == 0)
+        keep = np.flatnonzero(visible[ends] - visible[starts])
         starts, ends = starts[keep], ends[keep]
         self.content = keep.tolist()
         self.starts = starts.tolist()
@@ -118,28 +123,32 @@ class Features:
             self.words = self.size = self.digit = self.term = []
             self.size_arr = self.digit_arr = self.term_arr = np.zeros(0, bool)
             return
+        # words: runs of \w characters, a single joiner between two of them chaining them
         word = (cls & _WORD) != 0
         chained = word.copy()
         if n >= 3:
             chained[1:-1] |= ((cls[1:-1] & _JOIN) != 0) & word[:-2] & word[2:]
-        first = chained.copy()
+        first = chained
         first[1:] &= ~chained[:-1]
-        words = _per_line(first, starts, ends)
+        words = _count_in(np.flatnonzero(first), starts, ends)
         self.words = words.tolist()
-        cjk = (cls & _CJK) != 0
-        if cjk.any():
-            halves = _per_line(cjk, starts, ends) / 2
+        if int(codes.max()) >= 0x3040 and (cjk := (cls & _CJK) != 0).any():
+            total = _cumulative(cjk)
+            halves = (total[ends] - total[starts]) / 2
             self.size = [max(w, h) for w, h in zip(self.words, halves.tolist(), strict=True)]
             self.size_arr = np.array(self.size, dtype=float)
         else:
             self.size, self.size_arr = self.words, words
-        self.digit_arr = _per_line((cls & _DIGIT) != 0, starts, ends) > 0
+        self.digit_arr = _count_in(np.flatnonzero((cls & _DIGIT) != 0), starts, ends) > 0
         self.digit = self.digit_arr.tolist()
         # final punctuation: the last visible character, then back over closers, is a terminal mark
-        index = np.arange(n, dtype=np.int64)
-        last_visible = np.maximum.accumulate(np.where(nonspace, index, -1))
-        last_open = np.maximum.accumulate(np.where((cls & _CLOSE) == 0, index, -1))
-        mark = last_open[last_visible[ends - 1]]
+        last = np.searchsorted(visible, visible[ends], side="left") - 1
+        mark = last
+        back = np.flatnonzero(cls[mark] & _CLOSE)
+        while back.size:  # step back over closers ("”’»)]*), within the line
+            mark = mark.copy() if mark is last else mark
+            mark[back] -= 1
+            back = back[(mark[back] >= starts[back]) & ((cls[mark[back]] & _CLOSE) != 0)]
         self.term_arr = (mark >= starts) & ((cls[np.maximum(mark, 0)] & _TERM) != 0)
         self.term = self.term_arr.tolist()
 
@@ -328,14 +337,14 @@ def attached_table(lay: Layout, max_words: float = 6, min_run: int = 4) -> set[i
     kept: set[int] = set()
     if lay.has_main:
         start, end, _, _ = lay.region()
-        by_line = {}
-        for first, length in short_runs(lay, max_words):
-            for edge in (start - 1, end + 1, end + 2):
-                if first <= edge < first + length:
-                    by_line[edge] = (first, length)
+        runs = short_runs(lay, max_words)
+        firsts = lay.memo.get(("firsts", max_words))
+        if firsts is None:
+            firsts = lay.memo[("firsts", max_words)] = [first for first, _ in runs]
         for edge in (start - 1, end + 1, end + 2):
             if 0 <= edge < len(lay.content):
-                first, length = by_line.get(edge, (edge, 0))
+                k = bisect.bisect_right(firsts, edge) - 1  # the run starting at or before edge
+                first, length = runs[k] if k >= 0 and edge < runs[k][0] + runs[k][1] else (edge, 0)
                 if length >= min_run and digit_share(lay, first, length) >= 0.5:
                     kept.update(range(first, first + length))
     lay.memo[key] = kept
@@ -357,6 +366,53 @@ def title_line(lay: Layout, reach: int = 3) -> int | None:
     lay.memo[key] = found
     return found
 
+
+def _finding_maker():
+    """Finding(...) with every field given, through the slots directly: a frozen dataclass's __init__
+    costs two to three times as much, and a page yields tens of thousands of findings per megabyte."""
+    names = ("doc", "code", "name", "start", "end", "original", "replacement", "applicability", "message",
+             "fix", "confidence", "line", "col")
+    if getattr(Finding, "__slots__", None) != names or hasattr(Finding, "__post_init__"):
+
+        def slow(doc, code, name, replacement, applicability, message, fix, confidence):
+            def finding(start, end, original, message=message):
+                return Finding(doc, code, name, start, end, original, replacement, applicability, message, fix,
+                               confidence)
+
+            return finding
+
+        return slow
+    new = object.__new__
+    s_doc, s_code, s_name, s_start, s_end, s_orig, s_repl, s_app, s_msg, s_fix, s_conf, s_line, s_col = (
+        Finding.__dict__[name].__set__ for name in names
+    )
+
+    def maker(doc, code, name, replacement, applicability, message, fix, confidence):
+        """finding(start, end, original, message=message)"""
+
+        def finding(start, end, original, message=message):
+            f = new(Finding)
+            s_doc(f, doc)
+            s_code(f, code)
+            s_name(f, name)
+            s_start(f, start)
+            s_end(f, end)
+            s_orig(f, original)
+            s_repl(f, replacement)
+            s_app(f, applicability)
+            s_msg(f, message)
+            s_fix(f, fix)
+            s_conf(f, confidence)
+            s_line(f, 0)
+            s_col(f, 0)
+            return f
+
+        return finding
+
+    return maker
+
+
+_finding_factory = _finding_maker()
 
 _LAST: list[Any] = [None, {}]  # the text last laid out and its layouts (shared by the passes of a scan)
 
@@ -469,31 +525,39 @@ class StructurePass(Pass):
             if not lay.page and rule.kind != "learned-line":
                 continue  # structure is judged on whole pages only; a clean article has no menu
             handler = getattr(self, "_" + rule.kind.replace("-", "_"))
-            found = list(handler(rule, lay, doc))
-            if not found:
+            groups = list(handler(rule, lay, doc))
+            if not groups:
                 continue
-            starts, count, total = lay.features.starts, len(lay.content), len(text)
+            starts, count = lay.features.starts, len(lay.content)
+            nexts = lay.memo.get("nexts")
+            if nexts is None:  # a line is deleted with the blank lines after it (deletion_end)
+                nexts = lay.memo["nexts"] = starts[1:] + [len(text)]
             unsafe = rule.applicability is not Applicability.SAFE
             marker = lay.marker if unsafe else count
-            code, name, applicability, fix = rule.code, rule.name, rule.applicability, rule.fix
-            messages: dict[str, str] = {}
-            for n, confidence, detail in found:
-                if n >= marker:
-                    continue  # the unsafe block from the marker covers it already
-                message = messages.get(detail)
-                if message is None:
-                    message = messages[detail] = f"{rule.message} ({detail})"
-                start = starts[n]
-                end = starts[n + 1] if n + 1 < count else total
-                findings.append(
-                    Finding(
-                        doc.doc, code, name, start, end, text[start:end], "", applicability, message, fix,
-                        round(confidence, 3),
-                    )
-                )
+            code, name, applicability, fix, doc_id = rule.code, rule.name, rule.applicability, rule.fix, doc.doc
+            cut = text.__getitem__
+            for lines, confidence, detail in groups:
+                if lines[-1] >= marker:  # the unsafe block from the marker covers them already
+                    if type(detail) is list:
+                        detail = [d for n, d in zip(lines, detail, strict=True) if n < marker]
+                    lines = [n for n in lines if n < marker]
+                    if not lines:
+                        continue
+                if type(lines) is range:
+                    begin, finish = starts[lines.start : lines.stop], nexts[lines.start : lines.stop]
+                else:
+                    begin, finish = list(map(starts.__getitem__, lines)), list(map(nexts.__getitem__, lines))
+                if type(detail) is list:  # a message per line
+                    make = _finding_factory(doc_id, code, name, "", applicability, "", fix, round(confidence, 3))
+                    messages = [f"{rule.message} ({d})" for d in detail]
+                    findings.extend(map(make, begin, finish, map(cut, map(slice, begin, finish)), messages))
+                else:
+                    message = f"{rule.message} ({detail})"
+                    make = _finding_factory(doc_id, code, name, "", applicability, message, fix, round(confidence, 3))
+                    findings.extend(map(make, begin, finish, map(cut, map(slice, begin, finish))))
         return findings
 
-    def _outside_main_text(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[int, float, str]]:
+    def _outside_main_text(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[Iterable[int], float, str]]:
         """Lines above (region: top), below (bottom) or around (both) the main text."""
         start, end, stop, _ = lay.region()
         if start > end:
@@ -518,7 +582,8 @@ class StructurePass(Pass):
             density = 1 - sum(sentence[span.start : span.stop]) / len(span)  # share of non-sentence lines
             confidence = rule.confidence * (0.5 + 0.5 * density)
             tail = f" the main text; region of {len(span)} lines, {density:.0%} non-sentence"
-            fixed = where + tail
+            each = min_distance > 1  # the distance is in the message
+            lines, details = [], []
             for n in span:
                 distance = start - n if n < start else n - end
                 if distance < min_distance or size[n] > max_words or n == keep or n in attached:
@@ -527,9 +592,13 @@ class StructurePass(Pass):
                     continue  # prose next to the article (jusText's near-good): a closing line, a standfirst
                 if (sentence[n] and not sentences) or (skip_digits and digit[n]):
                     continue
-                yield n, confidence, (f"{distance} lines {where}{tail}" if min_distance > 1 else fixed)
+                lines.append(n)
+                if each:
+                    details.append(f"{distance} lines {where}{tail}")
+            if lines:
+                yield lines, confidence, details if each else where + tail
 
-    def _short_line_run(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[int, float, str]]:
+    def _short_line_run(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[Iterable[int], float, str]]:
         """Runs of >= min_run short lines without final punctuation (menus, link lists)."""
         p = rule.params
         max_words = p.get("max_words", 6)
@@ -548,16 +617,21 @@ class StructurePass(Pass):
                 break
             if max_digits < 1.0 and digit_share(lay, first, length) >= max_digits:
                 continue  # a table, a poll or scores: data, not a menu
-            for n in range(first, min(first + max(length, 1), stop)):
-                if n == keep:
+            lo, hi = first, min(first + max(length, 1), stop)
+            if start <= end:
+                pieces = ((lo, min(hi, start), False), (max(lo, start), min(hi, end + 1), True),
+                          (max(lo, end + 1), hi, False))
+            else:
+                pieces = ((lo, hi, False),)
+            for a, b, inside in pieces:
+                if a >= b or (region == "outside" and inside) or (region == "inside" and not inside):
                     continue
-                inside = start <= n <= end
-                if (region == "outside" and inside) or (region == "inside" and not inside):
-                    continue
-                where = "inside" if inside else "outside"
-                yield n, rule.confidence, f"run of {length} short lines {where} the main text"
+                lines = range(a, b) if keep is None or not a <= keep < b else [n for n in range(a, b) if n != keep]
+                if lines:
+                    where = "inside" if inside else "outside"
+                    yield lines, rule.confidence, f"run of {length} short lines {where} the main text"
 
-    def _dense_region(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[int, float, str]]:
+    def _dense_region(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[Iterable[int], float, str]]:
         """Non-sentence lines whose neighbourhood (window lines each side) is nearly all non-sentence."""
         p = rule.params
         window, threshold = p.get("window", 3), p.get("min_density", 0.85)
@@ -576,12 +650,12 @@ class StructurePass(Pass):
             density = 1 - sum(sentence[lo:hi]) / (hi - lo)
             if density >= threshold:
                 yield (
-                    n,
+                    (n,),
                     rule.confidence * density,
                     f"{density:.0%} of the {hi - lo} lines around it are not sentences",
                 )
 
-    def _learned_line(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[int, float, str]]:
+    def _learned_line(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[Iterable[int], float, str]]:
         """Short lines that recur in many documents (of the same source, or of the whole corpus)."""
         p = rule.params
         same_source = p.get("scope", "source") == "source"
@@ -617,7 +691,7 @@ class StructurePass(Pass):
             if f.normalized(n) in allow:
                 continue
             share = frequency / docs
-            yield n, rule.confidence * min(1.0, 0.5 + share), f"in {frequency} of {docs} documents of {scope}"
+            yield (n,), rule.confidence * min(1.0, 0.5 + share), f"in {frequency} of {docs} documents of {scope}"
 
 
 def _every_line(runs: list[tuple[int, int]], count: int) -> list[tuple[int, int]]:

@@ -6,6 +6,7 @@ import bisect
 import operator
 import re
 from itertools import compress
+from operator import itemgetter
 from collections.abc import Iterable
 
 from cleaner.model import Document, Finding
@@ -136,13 +137,13 @@ class LinePass(Pass):
         first = bisect.bisect_left(
             content, True, key=lambda i: not lines[i].start / size < self.min_marker_position
         )
-        any_marker = self.any_marker
-        for i in content[first:]:
-            stripped = lines[i].content.strip()
-            if len(stripped) > DEFAULT_MAX_LENGTH:
-                continue
-            if any_marker is not None and not any_marker.fullmatch(stripped):
-                continue
+        late = content[first:]
+        strips = list(map(str.strip, map(itemgetter(4), map(lines.__getitem__, late))))
+        chosen = list(compress(range(len(late)), map(DEFAULT_MAX_LENGTH.__ge__, map(len, strips))))
+        if self.any_marker is not None:
+            chosen = compress(chosen, map(self.any_marker.fullmatch, map(strips.__getitem__, chosen)))
+        for k in chosen:
+            i, stripped = late[k], strips[k]
             for rule, regex in self.markers:
                 before = lines[i].start / max(len(doc.text), 1)
                 if before < rule.params.get("min_position", 0.5):

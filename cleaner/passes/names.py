@@ -25,7 +25,6 @@ from cleaner.model import Document, Finding
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.names_dict import (
     CONTEXT_WINDOW,
-    Alias,
     Dictionary,
     Entity,
     alias_regex,
@@ -41,11 +40,16 @@ from cleaner.rules import Rule, RuleSet
 WORD = re.compile(r"[A-Z](?<![\w\-’'][A-Z])[a-z]+(?:-[A-Z]?[a-z]+)*(?![\w\-])")
 PAIR = re.compile(r"[A-Z](?<![\w\-’'][A-Z])([a-z]+) (?=([A-Z][a-z]+(?:-[A-Z]?[a-z]+)*)(?![\w\-]))")
 BOUNDARY = re.compile(r"[\w\-’']")
+AFTER = re.compile(r"[\w\-]")
+# \b(he|she|He|She)\s+(said|...)\b, with the word boundary checked after the first letter so the regex
+# engine skips ahead to h, s, H and S instead of trying every position
 PRONOUN = re.compile(
-    r"\b(he|she|He|She)\s+(said|says|added|adds|continued|told|asked|noted|stressed|explained|wrote|insisted)\b"
+    r"(h(?<!\wh)e|s(?<!\ws)he|H(?<!\wH)e|S(?<!\wS)he)"
+    r"\s+(said|says|added|adds|continued|told|asked|noted|stressed|explained|wrote|insisted)\b"
 )
+# \b[A-Z][a-z]+ [A-Z][a-z]+\b|\b[A-Z][a-z]+(?:’s|'s)? (?:said|...)\b, the same way
 OTHER_SPEAKER = re.compile(
-    r"\b[A-Z][a-z]+ [A-Z][a-z]+\b|\b[A-Z][a-z]+(?:’s|'s)? (?:said|says|added|told|asked|continued)\b"
+    r"[A-Z](?<!\w[A-Z])(?:[a-z]+ [A-Z][a-z]+\b|[a-z]+(?:’s|'s)? (?:said|says|added|told|asked|continued)\b)"
 )
 SPEECH_AFTER = re.compile(
     r"(?:’s|'s)?\s+(?:said|says|added|told|asked|continued|noted|stressed|explained|wrote)\b"
@@ -81,6 +85,11 @@ class NamesPass(Pass):
         self.regex = alias_regex(self.aliases)
         self.blocks = self._fuzzy_blocks()
         self.first_names = self._first_name_blocks()
+        # spelling -> (entity or None for an exception, replacement, ambiguous, changed by the style)
+        self._found = {
+            a.text: (None if a.exception else a.entity, a.replacement, a.ambiguous, a.replacement != a.text)
+            for a in self.aliases.values()
+        }
         self.alias_words = frozenset(word for alias in self.aliases for word in alias.split())
         # entities with a context word whose lower case may depend on its neighbours (final sigma):
         # a context word in a window need not then be in the lowered article
@@ -178,13 +187,12 @@ class NamesPass(Pass):
 
     def scan(self, doc: Document) -> Iterable[Finding]:
         text = doc.text
-        mentions = self._mentions(text)
+        mentions, changed = self._mentions(text)
         findings: list[Finding] = []
         alias_rule = self.rule.get("name-alias")
         if alias_rule is not None:
-            for m in mentions:
-                if m.replacement != text[m.start : m.end]:
-                    findings.append(alias_rule.finding(doc, m.start, m.end, m.replacement))
+            for m in changed:
+                findings.append(alias_rule.finding(doc, m.start, m.end, m.replacement))
         words = WORD.findall(text)
         distinct = set(words)
         self._learn(distinct)
@@ -201,28 +209,34 @@ class NamesPass(Pass):
             fixed = {w for _, m in fuzzy for w in text[m.start : m.end].split()}
             findings.extend(self._consistency(doc, words, distinct, fixed))
         if "pronoun-gender" in self.rule:
-            people = mentions + [m for _, m in fuzzy] if fuzzy else mentions
+            people = sorted(mentions + [m for _, m in fuzzy], key=_start) if fuzzy else mentions
             if any(m.entity.gender for m in people):
-                findings.extend(self._pronouns(doc, sorted(people, key=_start)))
+                findings.extend(self._pronouns(doc, people))
         return findings
 
-    def _mentions(self, text: str) -> list[Mention]:
+    def _mentions(self, text: str) -> tuple[list[Mention], list[Mention]]:
+        """The dictionary's spellings in the text (one regex), and those among them the style changes."""
         if self.regex is None:
-            return []
-        out = []
-        aliases = self.aliases
+            return [], []
+        out: list[Mention] = []
+        changed: list[Mention] = []
+        found = self._found
+        boundary = BOUNDARY.match
+        new = tuple.__new__
         for m in self.regex.finditer(text):
-            start = m.start()
-            if start and BOUNDARY.match(text, start - 1):
+            start, end = m.span()
+            if start and boundary(text, start - 1):
                 continue  # inside a word
-            alias: Alias = aliases[m.group()]
-            if alias.exception:
+            entity, replacement, ambiguous, changes = found[m.group()]
+            if entity is None:
+                continue  # an exception: a fixed expression left alone
+            if ambiguous and not _has_context(text, start, end, entity.context):
                 continue
-            end = m.end()
-            if alias.ambiguous and not _has_context(text, start, end, alias.entity.context):
-                continue
-            out.append(Mention(start, end, alias.entity, alias.replacement))
-        return out
+            mention = new(Mention, (start, end, entity, replacement))
+            out.append(mention)
+            if changes:
+                changed.append(mention)
+        return out, changed
 
     def _candidates(
         self, text: str, distinct: set[str], named: set[str]
@@ -237,7 +251,7 @@ class NamesPass(Pass):
         """
         likely = False
         lone: list[str] = []
-        lowered = None
+        lowered = _Lowered(text)
         present: dict[str, bool] = {}  # entity id -> a context word is in the article
         seen: dict[str, bool] = {}  # context word -> it is in the article
         for word in distinct & self._near:
@@ -252,12 +266,8 @@ class NamesPass(Pass):
                 ok = False
                 for c in self._lower_context[entity.id]:
                     found = seen.get(c)
-                    if found is None:  # as written, or else in the lowered text
-                        found = c in text
-                        if not found:
-                            lowered = lowered if lowered is not None else text.lower()
-                            found = c in lowered
-                        seen[c] = found
+                    if found is None:
+                        found = seen[c] = c in lowered
                     if found:
                         ok = True
                         break
@@ -460,11 +470,11 @@ class NamesPass(Pass):
                 if score is not None and score >= min_score:
                     replace[minor] = (major, score)
         for minor, (major, score) in replace.items():
-            for w in re.finditer(rf"(?<![\w\-’']){re.escape(minor)}(?![\w\-])", doc.text):
+            for at in _standalone(doc.text, minor):
                 yield rule.finding(
                     doc,
-                    w.start(),
-                    w.end(),
+                    at,
+                    at + len(minor),
                     major,
                     confidence=round(score / 100 * 0.8, 3),
                     message=f"{rule.message} ({major!r} {counts[major]}×, {minor!r} {counts[minor]}×)",
@@ -529,6 +539,33 @@ class NamesPass(Pass):
                 )
 
 
+class _Lowered:
+    """`needle in text.lower()` for lower-case needles, mostly without lowering the whole text.
+
+    Only ASCII characters lower to ASCII ones, but for U+0130 (İ -> i + dot) and U+212A (Kelvin K -> k);
+    without those in the text, an ASCII needle is in the lowered text exactly when it is in the
+    UTF-8 bytes with ASCII lowered, which is cheaper to make and to search.
+    """
+
+    __slots__ = ("text", "lowered", "ascii")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lowered: str | None = None
+        self.ascii: bytes | bool | None = None  # False: the text has one of the two characters
+
+    def __contains__(self, needle: str) -> bool:
+        if self.ascii is None:
+            text = self.text
+            special = "\u0130" in text or "\u212a" in text
+            self.ascii = False if special else text.encode("utf-8", "surrogatepass").lower()
+        if self.ascii is not False and needle.isascii():
+            return needle.encode() in self.ascii
+        if self.lowered is None:
+            self.lowered = self.text.lower()
+        return needle in self.lowered
+
+
 def _start(m: Mention) -> int:
     return m.start
 
@@ -540,6 +577,17 @@ def _occurrences(text: str, word: str) -> Iterable[int]:
     while i >= 0:
         m = WORD.match(text, i)
         if m is not None and m.end() == i + n:
+            yield i
+        i = text.find(word, i + 1)
+
+
+def _standalone(text: str, word: str) -> Iterable[int]:
+    r"""Where `word` stands alone, as `(?<![\w\-’'])word(?![\w\-])` finds it (with str.find, not a regex
+    scan that tries every position: its first item is a look-behind)."""
+    n = len(word)
+    i = text.find(word)
+    while i >= 0:
+        if not (i and BOUNDARY.match(text, i - 1)) and not AFTER.match(text, i + n):
             yield i
         i = text.find(word, i + 1)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import operator
 import re
-from itertools import compress
+from itertools import compress, repeat
 from operator import itemgetter
 from collections.abc import Iterable
 
@@ -16,6 +16,7 @@ from cleaner.text import Line, content_indices, deletion_end, split_lines, word_
 
 SPACES = re.compile(r"\s+")
 DEFAULT_MAX_LENGTH = 200
+OTHER_SPACE = re.compile(r"[^\S \n]")  # white space other than the space (and the line break)
 
 
 def normalize_line(line: str) -> str:
@@ -96,12 +97,20 @@ class LinePass(Pass):
             scanned = content[: bisect.bisect_left(content, block_start, key=lambda i: lines[i].start)]
         # whole-list steps first (map runs them without a Python-level call per line), then the few
         # candidate lines one at a time, in order
-        contents = [lines[i].content for i in scanned]
+        contents = list(map(itemgetter(4), map(lines.__getitem__, scanned)))
         candidates: set[int] = set()
         exact = self.exact
+        keys: dict[int, str] = {}
         if exact:  # casefold never shortens: a key found is no longer than the longest exact line
-            keys = list(map(str.casefold, map(" ".join, map(str.split, contents))))
-            candidates.update(compress(range(len(keys)), map(exact.__contains__, keys)))
+            folding = range(len(contents))
+            if OTHER_SPACE.search(text) is None:
+                # folding removes only spaces: a line with more other characters than the longest
+                # exact line cannot fold into one
+                folding = compress(folding, map(self.max_exact.__ge__, map(
+                    operator.sub, map(len, contents), map(str.count, contents, repeat(" ")))))
+            folding = list(folding)
+            keys = dict(zip(folding, map(str.casefold, map(" ".join, map(str.split, map(contents.__getitem__, folding))))))
+            candidates.update(k for k, key in keys.items() if key in exact)
         patterns, any_pattern, max_length = self.patterns, self.any_pattern, self.max_length
         if patterns:
             strips = list(map(str.strip, contents))
@@ -113,7 +122,7 @@ class LinePass(Pass):
         for k in sorted(candidates):
             i = scanned[k]
             if exact:
-                for rule in exact.get(keys[k], ()):
+                for rule in exact.get(keys.get(k), ()):
                     if in_range(rule, i):
                         findings.append(delete(rule, i))
             if patterns:
@@ -173,7 +182,7 @@ class LinePass(Pass):
         neighbor_words = p.get("neighbor_min_words", 8)
         contains = re.compile(p["contains"]) if p.get("contains") else None
         excludes = re.compile(p["excludes"]) if p.get("excludes") else None
-        contents = [lines[i].content for i in content]
+        contents = list(map(itemgetter(4), map(lines.__getitem__, content)))
         last = len(content) - 1
         # the checks that need only the line itself over the whole list first. Words are separated by at
         # least one character, so a line of min_words words is at least 2 * min_words - 1 long.

@@ -36,9 +36,10 @@ from cleaner.passes.names_dict import (
 )
 from cleaner.rules import Rule, RuleSet
 
-# the left boundary comes after the first letter so the regex engine can skip ahead to capitals
-WORD = re.compile(r"[A-Z](?<![\w\-’'][A-Z])[a-z]+(?:-[A-Z]?[a-z]+)*(?![\w\-])")
-PAIR = re.compile(r"[A-Z](?<![\w\-’'][A-Z])([a-z]+) (?=([A-Z][a-z]+(?:-[A-Z]?[a-z]+)*)(?![\w\-]))")
+# [A-Z][a-z]+(?:-[A-Z]?[a-z]+)* not after a letter, digit, hyphen or apostrophe, nor before a word
+# character or hyphen. The look-behind comes after the first two letters so the regex engine skips ahead
+# to capitals; the quantifiers are possessive because giving letters back never ends a match
+WORD = re.compile(r"[A-Z][a-z](?<![\w\-’'][A-Z][a-z])[a-z]*+(?:-[A-Z]?[a-z]++)*+(?![\w\-])")
 BOUNDARY = re.compile(r"[\w\-’']")
 AFTER = re.compile(r"[\w\-]")
 # \b(he|she|He|She)\s+(said|...)\b, with the word boundary checked after the first letter so the regex

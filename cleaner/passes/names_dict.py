@@ -62,10 +62,14 @@ _TRANSLIT = [
 ]
 _VOWELS = re.compile(r"[aeiouy]+")
 _NOT_LETTER = re.compile(r"[^a-z ]+")
+_DOUBLED = re.compile(r"(.)\1+")
 
 
 def ascii_fold(text: str) -> str:
     """Lower case without accents or punctuation (Wołodymyr -> wolodymyr)."""
+    if text.isascii():  # nothing to decompose (the common case: capitalised words of the text)
+        lowered = text.lower()
+        return lowered if lowered.isalpha() else _NOT_LETTER.sub("", lowered)
     decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
     return _NOT_LETTER.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)).lower())
 
@@ -81,7 +85,7 @@ def translit_form(word: str) -> str:
     for a, b in _TRANSLIT:
         s = s.replace(a, b)
     s = s.replace("j", "i").replace("y", "i")
-    return re.sub(r"(.)\1+", r"\1", s)  # doubled letters: Donbass ~ Donbas, Zelenskyy ~ Zelensky
+    return _DOUBLED.sub(r"\1", s)  # doubled letters: Donbass ~ Donbas, Zelenskyy ~ Zelensky
 
 
 @lru_cache(maxsize=65536)

@@ -22,11 +22,13 @@ Every finding's message says which signal fired and with what figures.
 from __future__ import annotations
 
 import bisect
+import gc
 import hashlib
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from itertools import compress, repeat
 from typing import Any
 
 import numpy as np
@@ -101,7 +103,8 @@ class Features:
     """Per non-blank line of a text: offsets, words, size, digits, final punctuation (numpy, once per text)."""
 
     __slots__ = ("text", "content", "starts", "ends", "words", "size", "size_arr", "digit", "digit_arr",
-                 "term", "term_arr", "_norm")
+                 "term", "term_arr", "_norm", "starts_arr", "ends_arr", "words_arr", "_short",
+                 "_pending")
 
     def __init__(self, text: str):
         self.text = text
@@ -119,9 +122,12 @@ class Features:
         self.content = keep.tolist()
         self.starts = starts.tolist()
         self.ends = ends.tolist()
+        self.starts_arr, self.ends_arr = starts, ends
+        self._short: dict[Any, Any] = {}
+        self._pending = None
         if not keep.size:
             self.words = self.size = self.digit = self.term = []
-            self.size_arr = self.digit_arr = self.term_arr = np.zeros(0, bool)
+            self.size_arr = self.digit_arr = self.term_arr = self.words_arr = np.zeros(0, bool)
             return
         # words: runs of \w characters, a single joiner between two of them chaining them
         word = (cls & _WORD) != 0
@@ -132,6 +138,16 @@ class Features:
         first[1:] &= ~chained[:-1]
         words = _count_in(np.flatnonzero(first), starts, ends)
         self.words = words.tolist()
+        self.words_arr = words
+        self._pending = (codes, cls, visible)  # sizes, digits and punctuation: on first use (shape)
+
+    def shape(self) -> Features:
+        """Compute size, digit and term (learned-line statistics need only the word counts)."""
+        if self._pending is None:
+            return self
+        codes, cls, visible = self._pending
+        self._pending = None
+        starts, ends, words = self.starts_arr, self.ends_arr, self.words_arr
         if int(codes.max()) >= 0x3040 and (cjk := (cls & _CJK) != 0).any():
             total = _cumulative(cjk)
             halves = (total[ends] - total[starts]) / 2
@@ -151,6 +167,18 @@ class Features:
             back = back[(mark[back] >= starts[back]) & ((cls[mark[back]] & _CLOSE) != 0)]
         self.term_arr = (mark >= starts) & ((cls[np.maximum(mark, 0)] & _TERM) != 0)
         self.term = self.term_arr.tolist()
+        return self
+
+    def short_lines(self, limit: float, by_words: bool) -> tuple[list[int], list[str]]:
+        """Content lines of at most limit words (or of size, CJK counted): their indexes and texts."""
+        key = (limit, by_words)
+        found = self._short.get(key)
+        if found is None:
+            sel = np.flatnonzero((self.words_arr if by_words else self.shape().size_arr) <= limit)
+            cut = self.text.__getitem__
+            texts = list(map(cut, map(slice, self.starts_arr[sel].tolist(), self.ends_arr[sel].tolist())))
+            found = self._short[key] = (sel.tolist(), texts)
+        return found
 
     def stripped(self, n: int) -> str:
         return self.text[self.starts[n] : self.ends[n]].strip()
@@ -163,6 +191,19 @@ class Features:
 
 
 _KEYS: dict[str, str] = {}  # normalised line -> key (boilerplate lines recur: hash each once)
+
+
+def _normalized(texts: Iterable[str]) -> Iterable[str]:
+    """normalize_line of each text (C-level iteration)."""
+    return map(str.casefold, map(" ".join, map(str.split, texts)))
+
+
+def _keys(norms: list[str]) -> list[str]:
+    """_key of each normalised line."""
+    keys = list(map(_KEYS.get, norms))
+    if None in keys:
+        keys = [key if key is not None else _key(norm) for key, norm in zip(keys, norms, strict=True)]
+    return keys
 
 
 def line_key(text: str) -> str:
@@ -215,14 +256,15 @@ class Layout:
     """
 
     def __init__(self, features: Features, params: dict[str, Any], markers: list[Marker], prefilter=None):
-        self.features = f = features
+        self.features = f = features.shape()
         self.params = params
         self.markers = markers
         self.prefilter = prefilter
         self.content = f.content
         self.size = f.size
         good, long = params["good_words"], params["long_words"]
-        self.sentence = [(s >= good and t) or s >= long for s, t in zip(f.size, f.term, strict=True)]
+        self.sentence_arr = ((f.size_arr >= good) & f.term_arr) | (f.size_arr >= long)
+        self.sentence = self.sentence_arr.tolist()
         k = math.ceil(params["page_menu"])
         if k <= 0:
             self.page = True
@@ -249,14 +291,16 @@ class Layout:
         length = max(len(f.text), 1)
         lowest = min(at for _, at, _ in markers)
         starts, prefilter, text = f.starts, self.prefilter, f.text
-        for n in range(count):
+        # lines before every marker's min_position are never markers (the position only grows)
+        first = bisect.bisect_left(range(count), True, key=lambda n: starts[n] / length >= lowest)
+        lines = range(first, count)
+        texts = list(map(str.strip, map(text.__getitem__, map(slice, starts[first:], f.ends[first:]))))
+        if prefilter is not None:  # only the lines some marker can fullmatch
+            lines = compress(lines, map(prefilter.fullmatch, texts))
+        for n in lines:
             before = starts[n] / length
-            if before < lowest:
-                continue
-            stripped = text[starts[n] : f.ends[n]].strip()
+            stripped = texts[n - first]
             if len(stripped) > DEFAULT_MAX_LENGTH:
-                continue
-            if prefilter is not None and prefilter.fullmatch(stripped) is None:
                 continue
             for regex, at, safe in markers:
                 if before >= at and regex.fullmatch(stripped):
@@ -375,7 +419,7 @@ def _finding_maker():
     if getattr(Finding, "__slots__", None) != names or hasattr(Finding, "__post_init__"):
 
         def slow(doc, code, name, replacement, applicability, message, fix, confidence):
-            def finding(start, end, original, message=message):
+            def finding(start, end, original, message=message, confidence=confidence):
                 return Finding(doc, code, name, start, end, original, replacement, applicability, message, fix,
                                confidence)
 
@@ -390,7 +434,7 @@ def _finding_maker():
     def maker(doc, code, name, replacement, applicability, message, fix, confidence):
         """finding(start, end, original, message=message)"""
 
-        def finding(start, end, original, message=message):
+        def finding(start, end, original, message=message, confidence=confidence):
             f = new(Finding)
             s_doc(f, doc)
             s_code(f, code)
@@ -447,15 +491,10 @@ class StructurePass(Pass):
 
     def observe(self, doc: Document) -> dict[str, Any]:
         """Hashes of this document's distinct short lines, under its source: {source: [1, {key: 1}]}."""
-        f = _features_of(doc.text)
-        limit = self.max_learn_words
-        norms = set()
-        for n, words in enumerate(f.words):
-            if words <= limit:
-                stripped = f.stripped(n)
-                if len(stripped) <= DEFAULT_MAX_LENGTH:
-                    norms.add(f.normalized(n))
-        return {doc.source: [1, dict.fromkeys(map(_key, norms), 1)]}
+        _, texts = _features_of(doc.text).short_lines(self.max_learn_words, by_words=True)
+        fits = map(DEFAULT_MAX_LENGTH.__ge__, map(len, map(str.strip, texts)))
+        norms = list(set(_normalized(compress(texts, fits))))
+        return {doc.source: [1, dict.fromkeys(_keys(norms), 1)]}
 
     def merge(self, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         """Add two statistics (associative, commutative; plain JSON-able dicts)."""
@@ -514,6 +553,16 @@ class StructurePass(Pass):
         return lay
 
     def _scan(self, doc: Document) -> list[Finding]:
+        collecting = gc.isenabled()
+        if collecting:  # findings hold no cycles: no collection while thousands of them are built
+            gc.disable()
+        try:
+            return self._findings(doc)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _findings(self, doc: Document) -> list[Finding]:
         findings: list[Finding] = []
         text = doc.text
         if not text.strip():
@@ -540,6 +589,8 @@ class StructurePass(Pass):
                 if lines[-1] >= marker:  # the unsafe block from the marker covers them already
                     if type(detail) is list:
                         detail = [d for n, d in zip(lines, detail, strict=True) if n < marker]
+                    if type(confidence) is list:
+                        confidence = [c for n, c in zip(lines, confidence, strict=True) if n < marker]
                     lines = [n for n in lines if n < marker]
                     if not lines:
                         continue
@@ -547,7 +598,13 @@ class StructurePass(Pass):
                     begin, finish = starts[lines.start : lines.stop], nexts[lines.start : lines.stop]
                 else:
                     begin, finish = list(map(starts.__getitem__, lines)), list(map(nexts.__getitem__, lines))
-                if type(detail) is list:  # a message per line
+                if type(confidence) is list:  # a message and a confidence per line
+                    make = _finding_factory(doc_id, code, name, "", applicability, "", fix, 0.0)
+                    messages = [f"{rule.message} ({d})" for d in detail]
+                    confidences = [round(c, 3) for c in confidence]
+                    originals = map(cut, map(slice, begin, finish))
+                    findings.extend(map(make, begin, finish, originals, messages, confidences))
+                elif type(detail) is list:  # a message per line
                     make = _finding_factory(doc_id, code, name, "", applicability, "", fix, round(confidence, 3))
                     messages = [f"{rule.message} ({d})" for d in detail]
                     findings.extend(map(make, begin, finish, map(cut, map(slice, begin, finish)), messages))
@@ -569,7 +626,7 @@ class StructurePass(Pass):
         near = p.get("keep_near_prose", 3)
         keep = title_line(lay) if p.get("keep_title", True) else None
         attached = attached_table(lay) if p.get("keep_tables", True) else set()
-        size, sentence, term, digit = lay.size, lay.sentence, lay.features.term, lay.features.digit
+        f, sentence = lay.features, lay.sentence
         spans = []
         if region in ("top", "both"):
             spans.append(("above", range(0, start)))
@@ -583,20 +640,30 @@ class StructurePass(Pass):
             confidence = rule.confidence * (0.5 + 0.5 * density)
             tail = f" the main text; region of {len(span)} lines, {density:.0%} non-sentence"
             each = min_distance > 1  # the distance is in the message
-            lines, details = [], []
-            for n in span:
-                distance = start - n if n < start else n - end
-                if distance < min_distance or size[n] > max_words or n == keep or n in attached:
-                    continue
-                if distance <= near and size[n] >= 5 and term[n]:
-                    continue  # prose next to the article (jusText's near-good): a closing line, a standfirst
-                if (sentence[n] and not sentences) or (skip_digits and digit[n]):
-                    continue
-                lines.append(n)
-                if each:
-                    details.append(f"{distance} lines {where}{tail}")
-            if lines:
-                yield lines, confidence, details if each else where + tail
+            a, b = span.start, span.stop
+            distance = start - np.arange(a, b) if where == "above" else np.arange(a - end, b - end)
+            size = f.size_arr[a:b]
+            ok = (distance >= min_distance) & (size <= max_words)
+            # prose next to the article (jusText's near-good): a closing line, a standfirst
+            ok &= ~((distance <= near) & (size >= 5) & f.term_arr[a:b])
+            if not sentences:
+                ok &= ~lay.sentence_arr[a:b]
+            if skip_digits:
+                ok &= ~f.digit_arr[a:b]
+            picked = np.flatnonzero(ok)
+            lines = (picked + a).tolist()
+            drop = {n for n in attached if a <= n < b}
+            if keep is not None and a <= keep < b:
+                drop.add(keep)
+            if drop:
+                chosen = [k for k, n in enumerate(lines) if n not in drop]
+                picked, lines = picked[chosen], [lines[k] for k in chosen]
+            if not lines:
+                continue
+            if each:  # the distance is in the message
+                yield lines, confidence, [f"{d} lines {where}{tail}" for d in distance[picked].tolist()]
+            else:
+                yield lines, confidence, where + tail
 
     def _short_line_run(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[Iterable[int], float, str]]:
         """Runs of >= min_run short lines without final punctuation (menus, link lists)."""
@@ -668,30 +735,38 @@ class StructurePass(Pass):
         max_words = p.get("max_words", 12)
         if docs < min_docs or not counts:
             return
-        f = lay.features
+        key = ("learned", max_words)
+        found = lay.memo.get(key)
+        if found is None:
+            sel, texts = lay.features.short_lines(max_words, by_words=False)
+            norms = list(_normalized(texts))
+            found = lay.memo[key] = (sel, norms, _keys(norms))
+        sel, norms, keys = found
+        frequencies = np.fromiter(map(counts.get, keys, repeat(0)), np.int64, len(keys))
         hits = []
-        get = counts.get
-        for n, s in enumerate(lay.size):
-            if s > max_words:
-                continue
-            frequency = get(_key(f.normalized(n)), 0)
-            if frequency < min_docs or frequency / docs < min_share:
-                continue
-            hits.append((n, frequency))
+        for k in np.flatnonzero(frequencies >= min_docs).tolist():
+            frequency = int(frequencies[k])
+            if frequency / docs >= min_share:
+                hits.append((sel[k], frequency, norms[k]))
         if not hits:
             return
         allow = {normalize_line(x) for x in p.get("allow", [])}
         start, end, stop, _ = lay.region()
         scope = f"source '{doc.source}'" if same_source and doc.source else "the corpus"
-        for n, frequency in hits:
+        lines, confidences, details = [], [], []
+        for n, frequency, norm in hits:
             if n >= stop:
                 break
             if outside_only and start <= n <= end:
                 continue
-            if f.normalized(n) in allow:
+            if norm in allow:
                 continue
             share = frequency / docs
-            yield (n,), rule.confidence * min(1.0, 0.5 + share), f"in {frequency} of {docs} documents of {scope}"
+            lines.append(n)
+            confidences.append(rule.confidence * min(1.0, 0.5 + share))
+            details.append(f"in {frequency} of {docs} documents of {scope}")
+        if lines:
+            yield lines, confidences, details
 
 
 def _every_line(runs: list[tuple[int, int]], count: int) -> list[tuple[int, int]]:

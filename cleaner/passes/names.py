@@ -13,6 +13,7 @@ through rapidfuzz, with the first name beside it and the entity's other mentions
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -42,12 +43,15 @@ from cleaner.rules import Rule, RuleSet
 WORD = re.compile(r"[A-Z][a-z](?<![\w\-’'][A-Z][a-z])[a-z]*+(?:-[A-Z]?[a-z]++)*+(?![\w\-])")
 BOUNDARY = re.compile(r"[\w\-’']")
 AFTER = re.compile(r"[\w\-]")
-# \b(he|she|He|She)\s+(said|...)\b, with the word boundary checked after the first letter so the regex
-# engine skips ahead to h, s, H and S instead of trying every position
 PRONOUN = re.compile(
-    r"(h(?<!\wh)e|s(?<!\ws)he|H(?<!\wH)e|S(?<!\wS)he)"
-    r"\s+(said|says|added|adds|continued|told|asked|noted|stressed|explained|wrote|insisted)\b"
+    r"\b(he|she|He|She)\s+(said|says|added|adds|continued|told|asked|noted|stressed|explained|wrote|insisted)\b"
 )
+# PRONOUN's matches, found as two regexes that start with a literal ("he", "He") so the engine skips
+# ahead to them: "he" is the end of he, she and She; the word boundary is looked back for after it
+_SPEECH_VERB = r"\s+(?:said|says|added|adds|continued|told|asked|noted|stressed|explained|wrote|insisted)\b"
+_LOWER_HE = re.compile(r"he(?:(?<=(?<!\w)he)|(?<=(?<!\w)[sS]he))" + _SPEECH_VERB)
+_CAPITAL_HE = re.compile(r"He(?<=(?<!\w)He)" + _SPEECH_VERB)
+_WORD_CHAR = re.compile(r"\w")
 # \b[A-Z][a-z]+ [A-Z][a-z]+\b|\b[A-Z][a-z]+(?:’s|'s)? (?:said|...)\b, the same way
 OTHER_SPEAKER = re.compile(
     r"[A-Z](?<!\w[A-Z])(?:[a-z]+ [A-Z][a-z]+\b|[a-z]+(?:’s|'s)? (?:said|says|added|told|asked|continued)\b)"
@@ -515,8 +519,7 @@ class NamesPass(Pass):
             else:
                 windows.append([end, end + PRONOUN_WINDOW])
         for lo, hi in windows:
-            for p in PRONOUN.finditer(text, lo):
-                at = p.start()
+            for at, end in _pronoun_spans(text, lo):
                 if at > hi:
                     break
                 k = bisect_right(ends, at)
@@ -526,15 +529,15 @@ class NamesPass(Pass):
                 between = text[last.end : at]
                 if OTHER_SPEAKER.search(between):
                     continue  # someone else may be speaking
-                pronoun = p.group(1)
+                pronoun = text[at:end]
                 expected = "he" if last.entity.gender == "male" else "she"
                 if pronoun.lower() == expected:
                     continue
                 replacement = expected.capitalize() if pronoun[0].isupper() else expected
                 yield rule.finding(
                     doc,
-                    p.start(1),
-                    p.end(1),
+                    at,
+                    end,
                     replacement,
                     message=f"{rule.message}: {text[last.start : last.end]!r} is {last.entity.gender}",
                 )
@@ -565,6 +568,21 @@ class _Lowered:
         if self.lowered is None:
             self.lowered = self.text.lower()
         return needle in self.lowered
+
+
+def _pronoun_spans(text: str, start: int) -> Iterable[tuple[int, int]]:
+    """(start, end) of the pronoun of each PRONOUN match that starts at `start` or later, in order."""
+
+    def lower() -> Iterable[tuple[int, int]]:
+        for m in _LOWER_HE.finditer(text, start):
+            at = m.start()
+            if at and _WORD_CHAR.match(text, at - 1):
+                at -= 1  # she, She
+            if at >= start:
+                yield at, m.start() + 2
+
+    capital = ((m.start(), m.start() + 2) for m in _CAPITAL_HE.finditer(text, start))
+    return heapq.merge(lower(), capital)
 
 
 def _start(m: Mention) -> int:

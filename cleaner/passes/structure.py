@@ -193,16 +193,19 @@ class Features:
 _KEYS: dict[str, str] = {}  # normalised line -> key (boilerplate lines recur: hash each once)
 
 
-def _normalized(texts: Iterable[str]) -> Iterable[str]:
-    """normalize_line of each text (C-level iteration)."""
-    return map(str.casefold, map(" ".join, map(str.split, texts)))
+_RAW_KEYS: dict[str, str] = {}  # line as it stands -> key (the same lines recur verbatim)
 
 
-def _keys(norms: list[str]) -> list[str]:
-    """_key of each normalised line."""
-    keys = list(map(_KEYS.get, norms))
+def _keys(texts: list[str]) -> list[str]:
+    """line_key of each text."""
+    keys = list(map(_RAW_KEYS.get, texts))
     if None in keys:
-        keys = [key if key is not None else _key(norm) for key, norm in zip(keys, norms, strict=True)]
+        if len(_RAW_KEYS) > 500_000:
+            _RAW_KEYS.clear()
+        for k, key in enumerate(keys):
+            if key is None:
+                text = texts[k]
+                keys[k] = _RAW_KEYS[text] = _key(normalize_line(text))
     return keys
 
 
@@ -411,52 +414,50 @@ def title_line(lay: Layout, reach: int = 3) -> int | None:
     return found
 
 
-def _finding_maker():
-    """Finding(...) with every field given, through the slots directly: a frozen dataclass's __init__
-    costs two to three times as much, and a page yields tens of thousands of findings per megabyte."""
+def _fast_finding() -> Any:
+    """A constructor of Finding taking every field but line and col, positionally, several times faster.
+
+    A frozen dataclass's __init__ sets each field through object.__setattr__, and a whole page yields
+    tens of thousands of findings per megabyte. This twin class has the same slots (same layout), so
+    its plain attribute stores are cheap, and it turns the object into a real Finding at the end.
+    Checked once against the real constructor; any difference and Finding itself is used.
+    """
     names = ("doc", "code", "name", "start", "end", "original", "replacement", "applicability", "message",
              "fix", "confidence", "line", "col")
     if getattr(Finding, "__slots__", None) != names or hasattr(Finding, "__post_init__"):
+        return Finding
 
-        def slow(doc, code, name, replacement, applicability, message, fix, confidence):
-            def finding(start, end, original, message=message, confidence=confidence):
-                return Finding(doc, code, name, start, end, original, replacement, applicability, message, fix,
-                               confidence)
+    class _Finding:
+        __slots__ = names
 
-            return finding
+        def __init__(self, doc, code, name, start, end, original, replacement, applicability, message, fix,
+                     confidence):
+            self.doc = doc
+            self.code = code
+            self.name = name
+            self.start = start
+            self.end = end
+            self.original = original
+            self.replacement = replacement
+            self.applicability = applicability
+            self.message = message
+            self.fix = fix
+            self.confidence = confidence
+            self.line = 0
+            self.col = 0
+            self.__class__ = Finding
 
-        return slow
-    new = object.__new__
-    s_doc, s_code, s_name, s_start, s_end, s_orig, s_repl, s_app, s_msg, s_fix, s_conf, s_line, s_col = (
-        Finding.__dict__[name].__set__ for name in names
-    )
-
-    def maker(doc, code, name, replacement, applicability, message, fix, confidence):
-        """finding(start, end, original, message=message)"""
-
-        def finding(start, end, original, message=message, confidence=confidence):
-            f = new(Finding)
-            s_doc(f, doc)
-            s_code(f, code)
-            s_name(f, name)
-            s_start(f, start)
-            s_end(f, end)
-            s_orig(f, original)
-            s_repl(f, replacement)
-            s_app(f, applicability)
-            s_msg(f, message)
-            s_fix(f, fix)
-            s_conf(f, confidence)
-            s_line(f, 0)
-            s_col(f, 0)
-            return f
-
-        return finding
-
-    return maker
+    args = ("d", "BP000", "n", 1, 2, "x", "", Applicability.SAFE, "m", "delete line", 0.5)
+    try:
+        probe, real = _Finding(*args), Finding(*args)
+    except TypeError:  # layouts differ
+        return Finding
+    if type(probe) is not Finding or probe != real or repr(probe) != repr(real) or hasattr(probe, "__dict__"):
+        return Finding
+    return _Finding
 
 
-_finding_factory = _finding_maker()
+_new_finding = _fast_finding()
 
 _LAST: list[Any] = [None, {}]  # the text last laid out and its layouts (shared by the passes of a scan)
 
@@ -493,8 +494,7 @@ class StructurePass(Pass):
         """Hashes of this document's distinct short lines, under its source: {source: [1, {key: 1}]}."""
         _, texts = _features_of(doc.text).short_lines(self.max_learn_words, by_words=True)
         fits = map(DEFAULT_MAX_LENGTH.__ge__, map(len, map(str.strip, texts)))
-        norms = list(set(_normalized(compress(texts, fits))))
-        return {doc.source: [1, dict.fromkeys(_keys(norms), 1)]}
+        return {doc.source: [1, dict.fromkeys(_keys(list(compress(texts, fits))), 1)]}
 
     def merge(self, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         """Add two statistics (associative, commutative; plain JSON-able dicts)."""
@@ -584,7 +584,7 @@ class StructurePass(Pass):
             unsafe = rule.applicability is not Applicability.SAFE
             marker = lay.marker if unsafe else count
             code, name, applicability, fix, doc_id = rule.code, rule.name, rule.applicability, rule.fix, doc.doc
-            cut = text.__getitem__
+            cut, new = text.__getitem__, _new_finding
             for lines, confidence, detail in groups:
                 if lines[-1] >= marker:  # the unsafe block from the marker covers them already
                     if type(detail) is list:
@@ -598,20 +598,19 @@ class StructurePass(Pass):
                     begin, finish = starts[lines.start : lines.stop], nexts[lines.start : lines.stop]
                 else:
                     begin, finish = list(map(starts.__getitem__, lines)), list(map(nexts.__getitem__, lines))
-                if type(confidence) is list:  # a message and a confidence per line
-                    make = _finding_factory(doc_id, code, name, "", applicability, "", fix, 0.0)
+                if type(detail) is list:  # a message per line
                     messages = [f"{rule.message} ({d})" for d in detail]
-                    confidences = [round(c, 3) for c in confidence]
-                    originals = map(cut, map(slice, begin, finish))
-                    findings.extend(map(make, begin, finish, originals, messages, confidences))
-                elif type(detail) is list:  # a message per line
-                    make = _finding_factory(doc_id, code, name, "", applicability, "", fix, round(confidence, 3))
-                    messages = [f"{rule.message} ({d})" for d in detail]
-                    findings.extend(map(make, begin, finish, map(cut, map(slice, begin, finish)), messages))
                 else:
-                    message = f"{rule.message} ({detail})"
-                    make = _finding_factory(doc_id, code, name, "", applicability, message, fix, round(confidence, 3))
-                    findings.extend(map(make, begin, finish, map(cut, map(slice, begin, finish))))
+                    messages = repeat(f"{rule.message} ({detail})")
+                if type(confidence) is list:  # and a confidence
+                    confidences = [round(c, 3) for c in confidence]
+                else:
+                    confidences = repeat(round(confidence, 3))
+                originals = map(cut, map(slice, begin, finish))
+                findings.extend(
+                    map(new, repeat(doc_id), repeat(code), repeat(name), begin, finish, originals, repeat(""),
+                        repeat(applicability), messages, repeat(fix), confidences)
+                )
         return findings
 
     def _outside_main_text(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[Iterable[int], float, str]]:
@@ -739,27 +738,26 @@ class StructurePass(Pass):
         found = lay.memo.get(key)
         if found is None:
             sel, texts = lay.features.short_lines(max_words, by_words=False)
-            norms = list(_normalized(texts))
-            found = lay.memo[key] = (sel, norms, _keys(norms))
-        sel, norms, keys = found
+            found = lay.memo[key] = (sel, texts, _keys(texts))
+        sel, texts, keys = found
         frequencies = np.fromiter(map(counts.get, keys, repeat(0)), np.int64, len(keys))
         hits = []
         for k in np.flatnonzero(frequencies >= min_docs).tolist():
             frequency = int(frequencies[k])
             if frequency / docs >= min_share:
-                hits.append((sel[k], frequency, norms[k]))
+                hits.append((sel[k], frequency, texts[k]))
         if not hits:
             return
         allow = {normalize_line(x) for x in p.get("allow", [])}
         start, end, stop, _ = lay.region()
         scope = f"source '{doc.source}'" if same_source and doc.source else "the corpus"
         lines, confidences, details = [], [], []
-        for n, frequency, norm in hits:
+        for n, frequency, line in hits:
             if n >= stop:
                 break
             if outside_only and start <= n <= end:
                 continue
-            if norm in allow:
+            if allow and normalize_line(line) in allow:
                 continue
             share = frequency / docs
             lines.append(n)

@@ -25,6 +25,7 @@ import bisect
 import gc
 import hashlib
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -740,12 +741,9 @@ class StructurePass(Pass):
             sel, texts = lay.features.short_lines(max_words, by_words=False)
             found = lay.memo[key] = (sel, texts, _keys(texts))
         sel, texts, keys = found
-        frequencies = np.fromiter(map(counts.get, keys, repeat(0)), np.int64, len(keys))
-        hits = []
-        for k in np.flatnonzero(frequencies >= min_docs).tolist():
-            frequency = int(frequencies[k])
-            if frequency / docs >= min_share:
-                hits.append((sel[k], frequency, texts[k]))
+        frequencies = list(map(counts.get, keys, repeat(0)))
+        frequent = compress(range(len(keys)), map(operator.le, repeat(min_docs), frequencies))
+        hits = [(sel[k], frequencies[k], texts[k]) for k in frequent if frequencies[k] / docs >= min_share]
         if not hits:
             return
         allow = {normalize_line(x) for x in p.get("allow", [])}

@@ -201,8 +201,12 @@ class _StrMatcher(difflib.SequenceMatcher):
             bhi = len(b)
         besti, bestj, best = alo, blo, 0
         find = b.find
+        in_b = set(b[blo:bhi]).__contains__
         i = alo
         while i + best < ahi:
+            if not in_b(a[i + best]):  # no block from i to i + best can hold that character
+                i += best + 1
+                continue
             j = find(a[i : i + best + 1], blo, bhi)
             if j < 0:
                 i += 1

@@ -633,6 +633,18 @@ class StructurePass(Pass):
         if region in ("bottom", "both"):
             spans.append(("below", range(end + 1, stop)))
         min_region = p.get("min_region", 3)
+        usable_key = ("usable", max_words, sentences, skip_digits)
+        usable = lay.memo.get(usable_key)
+        if usable is None:  # lines the rule may flag wherever they are
+            usable = f.size_arr <= max_words
+            if not sentences:
+                usable &= ~lay.sentence_arr
+            if skip_digits:
+                usable &= ~f.digit_arr
+            lay.memo[usable_key] = usable
+        near_prose = lay.memo.get("near_prose")
+        if near_prose is None:
+            near_prose = lay.memo["near_prose"] = (f.size_arr >= 5) & f.term_arr
         for where, span in spans:
             if len(span) < min_region:
                 continue
@@ -640,28 +652,31 @@ class StructurePass(Pass):
             confidence = rule.confidence * (0.5 + 0.5 * density)
             tail = f" the main text; region of {len(span)} lines, {density:.0%} non-sentence"
             each = min_distance > 1  # the distance is in the message
-            a, b = span.start, span.stop
-            distance = start - np.arange(a, b) if where == "above" else np.arange(a - end, b - end)
-            size = f.size_arr[a:b]
-            ok = (distance >= min_distance) & (size <= max_words)
-            # prose next to the article (jusText's near-good): a closing line, a standfirst
-            ok &= ~((distance <= near) & (size >= 5) & f.term_arr[a:b])
-            if not sentences:
-                ok &= ~lay.sentence_arr[a:b]
-            if skip_digits:
-                ok &= ~f.digit_arr[a:b]
-            picked = np.flatnonzero(ok)
-            lines = (picked + a).tolist()
-            drop = {n for n in attached if a <= n < b}
-            if keep is not None and a <= keep < b:
+            # distance >= min_distance and distance <= near as ranges of line indexes
+            if where == "above":  # distance = start - n
+                lo, hi = span.start, min(span.stop, math.floor(start - min_distance) + 1)
+                near_lo, near_hi = max(lo, math.ceil(start - near)), hi
+            else:  # distance = n - end
+                lo, hi = max(span.start, math.ceil(end + min_distance)), span.stop
+                near_lo, near_hi = lo, min(hi, math.floor(end + near) + 1)
+            if lo >= hi:
+                continue
+            ok = usable[lo:hi].copy()
+            if near_lo < near_hi:  # prose next to the article (jusText's near-good): a closing line, a standfirst
+                ok[near_lo - lo : near_hi - lo] &= ~near_prose[near_lo:near_hi]
+            lines = (np.flatnonzero(ok) + lo).tolist()
+            drop = {n for n in attached if lo <= n < hi}
+            if keep is not None and lo <= keep < hi:
                 drop.add(keep)
             if drop:
-                chosen = [k for k, n in enumerate(lines) if n not in drop]
-                picked, lines = picked[chosen], [lines[k] for k in chosen]
+                lines = [n for n in lines if n not in drop]
             if not lines:
                 continue
             if each:  # the distance is in the message
-                yield lines, confidence, [f"{d} lines {where}{tail}" for d in distance[picked].tolist()]
+                if where == "above":
+                    yield lines, confidence, [f"{start - n} lines {where}{tail}" for n in lines]
+                else:
+                    yield lines, confidence, [f"{n - end} lines {where}{tail}" for n in lines]
             else:
                 yield lines, confidence, where + tail
 

@@ -67,7 +67,7 @@ class LineIndex:
     """Map offsets to 1-based (line, column) quickly."""
 
     def __init__(self, text: str):
-        self.starts = list(accumulate(map((1).__add__, map(len, text.split("\n")[:-1])), initial=0))
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def position(self, offset: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.starts, offset) - 1

@@ -582,10 +582,12 @@ class StructurePass(Pass):
             nexts = lay.memo.get("nexts")
             if nexts is None:  # a line is deleted with the blank lines after it (deletion_end)
                 nexts = lay.memo["nexts"] = starts[1:] + [len(text)]
+                lay.memo["spans"] = list(map(text.__getitem__, map(slice, starts, nexts)))
+            spans = lay.memo["spans"]
             unsafe = rule.applicability is not Applicability.SAFE
             marker = lay.marker if unsafe else count
             code, name, applicability, fix, doc_id = rule.code, rule.name, rule.applicability, rule.fix, doc.doc
-            cut, new = text.__getitem__, _new_finding
+            new = _new_finding
             for lines, confidence, detail in groups:
                 if lines[-1] >= marker:  # the unsafe block from the marker covers them already
                     if type(detail) is list:
@@ -596,9 +598,11 @@ class StructurePass(Pass):
                     if not lines:
                         continue
                 if type(lines) is range:
-                    begin, finish = starts[lines.start : lines.stop], nexts[lines.start : lines.stop]
+                    a, b = lines.start, lines.stop
+                    begin, finish, originals = starts[a:b], nexts[a:b], spans[a:b]
                 else:
                     begin, finish = list(map(starts.__getitem__, lines)), list(map(nexts.__getitem__, lines))
+                    originals = map(spans.__getitem__, lines)
                 if type(detail) is list:  # a message per line
                     messages = [f"{rule.message} ({d})" for d in detail]
                 else:
@@ -607,7 +611,6 @@ class StructurePass(Pass):
                     confidences = [round(c, 3) for c in confidence]
                 else:
                     confidences = repeat(round(confidence, 3))
-                originals = map(cut, map(slice, begin, finish))
                 findings.extend(
                     map(new, repeat(doc_id), repeat(code), repeat(name), begin, finish, originals, repeat(""),
                         repeat(applicability), messages, repeat(fix), confidences)

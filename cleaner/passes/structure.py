@@ -17,6 +17,13 @@ keywords, from line shape and position:
   the corpus, counted in a first corpus-wide pass).
 
 Every finding's message says which signal fired and with what figures.
+
+Speed: a page has thousands of short lines per megabyte, so nothing is done line by line in Python
+that numpy or a C-level str method can do for the whole text: `Features` classifies every character
+once (word, joiner, space, digit, CJK, terminal mark, closer; each class defined by the same regex
+as the line-by-line definitions) and derives every line's word count, digits and final punctuation
+from it. The main text and the end-of-article markers are only found for whole pages (or when a
+learned line hits); features and layouts are shared by the two passes while they scan one text.
 """
 
 from __future__ import annotations
@@ -101,15 +108,29 @@ def _count_in(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np
 
 
 class Features:
-    """Per non-blank line of a text: offsets, words, size, digits, final punctuation (numpy, once per text)."""
+    """Per non-blank line of a text: offsets, words, size, digits, final punctuation (numpy, once a text)."""
 
-    __slots__ = ("text", "content", "starts", "ends", "words", "size", "size_arr", "digit", "digit_arr",
-                 "term", "term_arr", "_norm", "starts_arr", "ends_arr", "words_arr", "_short",
-                 "_pending")
+    __slots__ = (
+        "text",
+        "content",
+        "starts",
+        "ends",
+        "words",
+        "size",
+        "size_arr",
+        "digit",
+        "digit_arr",
+        "term",
+        "term_arr",
+        "starts_arr",
+        "ends_arr",
+        "words_arr",
+        "_short",
+        "_pending",
+    )
 
     def __init__(self, text: str):
         self.text = text
-        self._norm: dict[int, str] = {}
         n = len(text)
         codes, cls = _char_classes(text)
         breaks = np.flatnonzero(codes == 10)
@@ -180,15 +201,6 @@ class Features:
             texts = list(map(cut, map(slice, self.starts_arr[sel].tolist(), self.ends_arr[sel].tolist())))
             found = self._short[key] = (sel.tolist(), texts)
         return found
-
-    def stripped(self, n: int) -> str:
-        return self.text[self.starts[n] : self.ends[n]].strip()
-
-    def normalized(self, n: int) -> str:
-        norm = self._norm.get(n)
-        if norm is None:
-            norm = self._norm[n] = normalize_line(self.text[self.starts[n] : self.ends[n]])
-        return norm
 
 
 _KEYS: dict[str, str] = {}  # normalised line -> key (boilerplate lines recur: hash each once)
@@ -342,7 +354,7 @@ def main_region(size: list[float], sentence: list[bool], penalty: float, stop: i
     """The stretch maximising words in sentence lines minus penalty per other line (max subarray)."""
     best, best_start, best_end = 0.0, 0, -1
     current, start = 0.0, 0
-    for i, s, good in zip(range(stop), size, sentence):
+    for i, s, good in zip(range(stop), size, sentence, strict=False):
         if current <= 0:
             current, start = 0.0, i
         current += s if good else -penalty if s else 0.0  # a line of no words is neutral
@@ -423,16 +435,30 @@ def _fast_finding() -> Any:
     its plain attribute stores are cheap, and it turns the object into a real Finding at the end.
     Checked once against the real constructor; any difference and Finding itself is used.
     """
-    names = ("doc", "code", "name", "start", "end", "original", "replacement", "applicability", "message",
-             "fix", "confidence", "line", "col")
+    names = (
+        "doc",
+        "code",
+        "name",
+        "start",
+        "end",
+        "original",
+        "replacement",
+        "applicability",
+        "message",
+        "fix",
+        "confidence",
+        "line",
+        "col",
+    )
     if getattr(Finding, "__slots__", None) != names or hasattr(Finding, "__post_init__"):
         return Finding
 
     class _Finding:
         __slots__ = names
 
-        def __init__(self, doc, code, name, start, end, original, replacement, applicability, message, fix,
-                     confidence):
+        def __init__(
+            self, doc, code, name, start, end, original, replacement, applicability, message, fix, confidence
+        ):
             self.doc = doc
             self.code = code
             self.name = name
@@ -460,7 +486,17 @@ def _fast_finding() -> Any:
 
 _new_finding = _fast_finding()
 
-_LAST: list[Any] = [None, {}]  # the text last laid out and its layouts (shared by the passes of a scan)
+# the text last laid out, with its features and layouts: the structure and learned-line passes scan
+# the same document one after the other (one tuple, replaced whole, so threads never mix two texts)
+_LAST: list[tuple[str, dict[Any, Any]] | None] = [None]
+
+
+def _memo(text: str) -> dict[Any, Any]:
+    """What was computed for text (its features, its layouts), while it is the text being scanned."""
+    entry = _LAST[0]
+    if entry is None or entry[0] is not text:
+        entry = _LAST[0] = (text, {})
+    return entry[1]
 
 
 class StructurePass(Pass):
@@ -545,9 +581,7 @@ class StructurePass(Pass):
         return self._scan(doc)
 
     def _layout(self, text: str, params: dict[str, Any], key: Any) -> Layout:
-        if _LAST[0] is not text:
-            _LAST[0], _LAST[1] = text, {}
-        layouts = _LAST[1]
+        layouts = _memo(text)
         lay = layouts.get(key)
         if lay is None:
             lay = layouts[key] = Layout(_features_of(text), params, self.markers, self.prefilter)
@@ -586,7 +620,13 @@ class StructurePass(Pass):
             spans = lay.memo["spans"]
             unsafe = rule.applicability is not Applicability.SAFE
             marker = lay.marker if unsafe else count
-            code, name, applicability, fix, doc_id = rule.code, rule.name, rule.applicability, rule.fix, doc.doc
+            code, name, applicability, fix, doc_id = (
+                rule.code,
+                rule.name,
+                rule.applicability,
+                rule.fix,
+                doc.doc,
+            )
             new = _new_finding
             for lines, confidence, detail in groups:
                 if lines[-1] >= marker:  # the unsafe block from the marker covers them already
@@ -612,12 +652,26 @@ class StructurePass(Pass):
                 else:
                     confidences = repeat(round(confidence, 3))
                 findings.extend(
-                    map(new, repeat(doc_id), repeat(code), repeat(name), begin, finish, originals, repeat(""),
-                        repeat(applicability), messages, repeat(fix), confidences)
+                    map(
+                        new,
+                        repeat(doc_id),
+                        repeat(code),
+                        repeat(name),
+                        begin,
+                        finish,
+                        originals,
+                        repeat(""),
+                        repeat(applicability),
+                        messages,
+                        repeat(fix),
+                        confidences,
+                    )
                 )
         return findings
 
-    def _outside_main_text(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[Iterable[int], float, str]]:
+    def _outside_main_text(
+        self, rule: Rule, lay: Layout, doc: Document
+    ) -> Iterable[tuple[Iterable[int], float, str]]:
         """Lines above (region: top), below (bottom) or around (both) the main text."""
         start, end, stop, _ = lay.region()
         if start > end:
@@ -665,7 +719,9 @@ class StructurePass(Pass):
             if lo >= hi:
                 continue
             ok = usable[lo:hi].copy()
-            if near_lo < near_hi:  # prose next to the article (jusText's near-good): a closing line, a standfirst
+            if (
+                near_lo < near_hi
+            ):  # prose next to the article (jusText's near-good): a closing line, a standfirst
                 ok[near_lo - lo : near_hi - lo] &= ~near_prose[near_lo:near_hi]
             lines = (np.flatnonzero(ok) + lo).tolist()
             drop = {n for n in attached if lo <= n < hi}
@@ -683,7 +739,9 @@ class StructurePass(Pass):
             else:
                 yield lines, confidence, where + tail
 
-    def _short_line_run(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[Iterable[int], float, str]]:
+    def _short_line_run(
+        self, rule: Rule, lay: Layout, doc: Document
+    ) -> Iterable[tuple[Iterable[int], float, str]]:
         """Runs of >= min_run short lines without final punctuation (menus, link lists)."""
         p = rule.params
         max_words = p.get("max_words", 6)
@@ -704,19 +762,28 @@ class StructurePass(Pass):
                 continue  # a table, a poll or scores: data, not a menu
             lo, hi = first, min(first + max(length, 1), stop)
             if start <= end:
-                pieces = ((lo, min(hi, start), False), (max(lo, start), min(hi, end + 1), True),
-                          (max(lo, end + 1), hi, False))
+                pieces = (
+                    (lo, min(hi, start), False),
+                    (max(lo, start), min(hi, end + 1), True),
+                    (max(lo, end + 1), hi, False),
+                )
             else:
                 pieces = ((lo, hi, False),)
             for a, b, inside in pieces:
                 if a >= b or (region == "outside" and inside) or (region == "inside" and not inside):
                     continue
-                lines = range(a, b) if keep is None or not a <= keep < b else [n for n in range(a, b) if n != keep]
+                lines = (
+                    range(a, b)
+                    if keep is None or not a <= keep < b
+                    else [n for n in range(a, b) if n != keep]
+                )
                 if lines:
                     where = "inside" if inside else "outside"
                     yield lines, rule.confidence, f"run of {length} short lines {where} the main text"
 
-    def _dense_region(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[Iterable[int], float, str]]:
+    def _dense_region(
+        self, rule: Rule, lay: Layout, doc: Document
+    ) -> Iterable[tuple[Iterable[int], float, str]]:
         """Non-sentence lines whose neighbourhood (window lines each side) is nearly all non-sentence."""
         p = rule.params
         window, threshold = p.get("window", 3), p.get("min_density", 0.85)
@@ -740,7 +807,9 @@ class StructurePass(Pass):
                     f"{density:.0%} of the {hi - lo} lines around it are not sentences",
                 )
 
-    def _learned_line(self, rule: Rule, lay: Layout, doc: Document) -> Iterable[tuple[Iterable[int], float, str]]:
+    def _learned_line(
+        self, rule: Rule, lay: Layout, doc: Document
+    ) -> Iterable[tuple[Iterable[int], float, str]]:
         """Short lines that recur in many documents (of the same source, or of the whole corpus)."""
         p = rule.params
         same_source = p.get("scope", "source") == "source"
@@ -794,11 +863,10 @@ def _every_line(runs: list[tuple[int, int]], count: int) -> list[tuple[int, int]
 
 def _features_of(text: str) -> Features:
     """The features of text, reused while the same text is scanned by several passes."""
-    if _LAST[0] is not text:
-        _LAST[0], _LAST[1] = text, {}
-    f = _LAST[1].get("features")
+    memo = _memo(text)
+    f = memo.get("features")
     if f is None:
-        f = _LAST[1]["features"] = Features(text)
+        f = memo["features"] = Features(text)
     return f
 
 

@@ -95,7 +95,7 @@ class Finding:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+        return _encode(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
@@ -114,6 +114,9 @@ class Finding:
             line=int(data.get("line", 0)),
             col=int(data.get("col", 0)),
         )
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # json.dumps without its per-call setup
 
 
 class Verdict(str, enum.Enum):

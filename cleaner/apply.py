@@ -199,15 +199,20 @@ def write_corpus(
     manifest_docs: list[dict] = []
     log: list[str] = []
     parts: dict[str, list[str]] = {}
+    broken: set[str] = set()  # files a part of which could not be read: not written at all
     for unit, applied, _ndocs in applied_units:
         applied: Applied
         problems.extend(applied.problems)
         summary.add(applied.summary)
         manifest_docs.extend(applied.manifest)
         log.extend(applied.log)
-        if applied.output is None:
-            continue
         rel = unit.source.rel
+        if applied.output is None:
+            broken.add(rel)
+            parts.pop(rel, None)
+            continue
+        if rel in broken:
+            continue
         if unit.parts == 1:
             atomic_write(out_dir / rel, applied.output)
             summary.files += 1
@@ -216,7 +221,7 @@ def write_corpus(
         if unit.part == unit.parts - 1:
             atomic_write(out_dir / rel, "".join(parts.pop(rel)))
             summary.files += 1
-    atomic_write(out_dir / "changes.txt", "".join(log) or "no changes\n")
+    atomic_write(out_dir / "changes.txt", "".join(log) or "no changes\n", errors="backslashreplace")
     manifest = {
         "tool": f"cleaner {__version__}",
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -234,7 +239,9 @@ def write_corpus(
         },
         "documents": manifest_docs,
     }
-    atomic_write(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+    atomic_write(
+        out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", errors="backslashreplace"
+    )
     return summary
 
 

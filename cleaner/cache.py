@@ -14,8 +14,9 @@ CACHE_FILE = "findings.sqlite"
 
 
 def cache_key(config_digest: str, doc: Document) -> str:
-    """Same text + same rules + same settings -> same key, whatever the document is called."""
-    return hashlib.sha256(f"{config_digest}\0{doc.sha256}".encode()).hexdigest()[:32]
+    """Same text, source and encoding + same rules and settings -> same key, whatever the name."""
+    key = f"{config_digest}\0{doc.source}\0{doc.encoding}\0{doc.sha256}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 APPLICABILITY = tuple(Applicability)  # index -> member, faster than calling the enum

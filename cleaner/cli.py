@@ -171,7 +171,7 @@ def cmd_scan(args) -> int:
     ruleset = ruleset_of(args)
     inputs = input_paths(args)
     problems: list[str] = []
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    out = open(args.output, "w", encoding="utf-8", errors="backslashreplace") if args.output else sys.stdout
     total = files = 0
     cache_dir = Path(args.cache) if args.cache else Path(DEFAULT_OUT) / ".cache"
     try:
@@ -412,6 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate in a record id must not crash a report
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -64,6 +64,9 @@ def plan(files: list[SourceFile], chunk_bytes: int = 1 << 20) -> list[Unit]:
             units.append(Unit(source, size=size))
             continue
         data = source.path.read_bytes()
+        if is_binary(data):  # one unit, so load() skips it whole
+            units.append(Unit(source, size=size))
+            continue
         bounds, pos = [0], 0
         while True:
             cut = data.find(b"\n", pos + chunk_bytes)
@@ -185,11 +188,13 @@ def load(source: SourceFile, options: Options, problems: list[str], unit: Unit |
         return loaded
     loaded.records = []
     taken: dict[str, int] = {}  # doc -> line, so two records with one id keep their own text
-    for number, raw_bytes in enumerate(data.splitlines(keepends=True), start=first_line):
-        raw, encoding = decode(raw_bytes)
+    for number, raw_bytes in enumerate(split_jsonl_lines(data), start=first_line):
+        text_line, encoding = decode(raw_bytes)
+        # the raw line round-trips byte for byte (written back with errors="surrogateescape")
+        raw = text_line if encoding == "utf-8" else raw_bytes.decode("utf-8", "surrogateescape")
         record = Record(raw)
         loaded.records.append(record)
-        body = raw.strip().lstrip("\ufeff")  # a byte-order mark at the start of the file is no JSON
+        body = text_line.strip().lstrip("\ufeff")  # a byte-order mark at the start of the file is no JSON
         if not body:
             continue
         where = f"{source.display}:{number}"
@@ -210,11 +215,10 @@ def load(source: SourceFile, options: Options, problems: list[str], unit: Unit |
         ident = obj.get(options.id_key)
         doc = f"{source.rel}#{ident}" if ident not in (None, "") else f"{source.rel}#{number}"
         if doc in taken:
-            problems.append(
-                f"{where}: duplicate id {ident!r} (also on line {taken[doc]}); this record is named "
-                f"{source.rel}#{number}"
-            )
-            doc = f"{source.rel}#{number}" if f"{source.rel}#{number}" not in taken else f"{doc}#{number}"
+            renamed = f"{source.rel}#{number}" if f"{source.rel}#{number}" not in taken else f"{doc}#{number}"
+            what = f"duplicate id {ident!r}" if ident not in (None, "") else f"the name {doc} is taken"
+            problems.append(f"{where}: {what} (also on line {taken[doc]}); this record is named {renamed}")
+            doc = renamed
         taken[doc] = number
         site = obj.get(options.source_key)
         document = Document(doc, text, source.rel, site if isinstance(site, str) else "", encoding)
@@ -223,17 +227,39 @@ def load(source: SourceFile, options: Options, problems: list[str], unit: Unit |
     return loaded
 
 
+def split_jsonl_lines(data: bytes) -> list[bytes]:
+    """Lines of a JSONL file with their endings; only \n ends a line, as plan() counts them."""
+    parts = data.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
 def _source_of(rel: str) -> str:
     """The folder a text file sits in is its source (site) for corpus-wide statistics."""
     return rel.rpartition("/")[0]
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write text as UTF-8 through a temporary file in the same folder and a rename."""
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()
+
+
+def atomic_write(path: Path, text: str, errors: str = "surrogateescape") -> None:
+    """Write text as UTF-8 through a temporary file in the same folder and a rename.
+
+    errors="surrogateescape" writes back the raw bytes of lines that were kept as they were read.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8", errors=errors, newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:
@@ -281,6 +307,9 @@ def check_output_dir(out: Path, inputs: list[str]) -> None:
                 raise CorpusError(f"--out {out}: would overwrite the input {arg}; choose another folder")
         elif out_resolved == root or root in out_resolved.parents:
             raise CorpusError(f"--out {out}: lies inside the input {arg}; choose a folder outside it")
+        elif out_resolved in root.parents:
+            raise CorpusError(f"--out {out}: contains the input {arg}, whose files it could overwrite; "
+                              "choose a folder beside it")
 
 
 def iter_loaded(files: list[SourceFile], options: Options, problems: list[str]) -> Iterator[Loaded]:

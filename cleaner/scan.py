@@ -209,6 +209,8 @@ def run(
         if scanner.corpus_passes:
             _init_worker(state)
             if jobs > 1:
+                if cache is not None:
+                    cache.close()  # a SQLite connection must not cross a fork; each side reopens its own
                 with ctx.Pool(jobs, _init_worker, (state,)) as observe_pool:
                     observed = list(observe_pool.imap(_observe_unit, units, chunksize=1))
             else:
@@ -217,6 +219,8 @@ def run(
                 cache.put_many([e for _, _, entries in observed for e in entries], "stats")
             scanner.wide_digest = _prepare(scanner, [stats for _, stats, _ in observed])
         if jobs > 1:
+            if cache is not None:
+                cache.close()
             pool = ctx.Pool(jobs, _init_worker, (state,))
             results = pool.imap(_scan_unit, units, chunksize=1)
         else:

@@ -181,7 +181,7 @@ def test_a_failed_atomic_write_keeps_the_old_file_and_no_temporary(tmp_path):
     target = tmp_path / "a.txt"
     atomic_write(target, "old")
     with pytest.raises(UnicodeEncodeError):
-        atomic_write(target, "new \udc80")
+        atomic_write(target, "new \ud800")  # a lone high surrogate cannot be encoded, even with surrogateescape
     assert target.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import ftfy
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cleaner.apply import splice
 from cleaner.model import Applicability, Document
-from cleaner.passes.unicode import SAFE_CHARS, UnicodePass, needs_ftfy
+from cleaner.passes.unicode import ENTITY, SAFE_CHARS, UnicodePass, needs_ftfy
 from cleaner.scan import Scanner
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "unicode"
@@ -151,6 +151,8 @@ SAFE_TEXT = st.text(alphabet=st.sampled_from(SAFE_ASCII + SAFE_NON_ASCII + [" "]
 @settings(max_examples=400, deadline=None)
 @given(SAFE_TEXT)
 def test_text_the_fast_path_skips_is_text_ftfy_leaves_alone(un, un_all, text):
+    # '&' on its own is safe, but "&0;" is entity-shaped and is (rightly) sent to ftfy
+    assume(not ENTITY.search(text))
     assert not needs_ftfy(text)
     assert fix_text(un, text) == text
     assert apply_all(un, text) == text

@@ -135,6 +135,10 @@ class FormatStep:
 
     fmt: str
 
+    @property
+    def cache_tag(self) -> str:  # its output depends on nothing but the unit and the format
+        return f"format:{self.fmt}"
+
     def __call__(self, result) -> tuple[list[str], list[str]]:
         from cleaner.report import display_doc, format_text
 

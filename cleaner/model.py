@@ -95,7 +95,15 @@ class Finding:
         }
 
     def to_json(self) -> str:
-        return _encode(self.to_dict())
+        """json.dumps(self.to_dict(), ensure_ascii=False), built directly (the scan's hottest output)."""
+        q = _quote
+        return (
+            f'{{"id": {q(self.id)}, "doc": {q(self.doc)}, "code": {q(self.code)}, "name": {q(self.name)}, '
+            f'"line": {self.line!r}, "col": {self.col!r}, "start": {self.start!r}, "end": {self.end!r}, '
+            f'"original": {q(self.original)}, "replacement": {q(self.replacement)}, '
+            f'"applicability": {q(str(self.applicability))}, "confidence": {round(self.confidence, 3)!r}, '
+            f'"message": {q(self.message)}, "fix": {q(self.fix)}}}'
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
@@ -116,7 +124,7 @@ class Finding:
         )
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # json.dumps without its per-call setup
+_quote = json.encoder.encode_basestring  # the JSON string literal of a str (C implementation), as json.dumps writes it
 
 
 class Verdict(str, enum.Enum):

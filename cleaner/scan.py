@@ -226,6 +226,9 @@ def run(
     if jobs > 1 and (len(units) < 2 or sum(u.size for u in units) < PARALLEL_MIN_BYTES):
         jobs = 1
     state = {"scanner": scanner, "options": options, "finish": finish, "cache": cache}
+    # units per task: many small files go to a worker in batches (fewer round trips), while about
+    # 16 tasks per worker keep the load even; results still come back in input order
+    batch = max(1, len(units) // (jobs * 16))
     pool = None
     if jobs > 1:
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
@@ -236,7 +239,7 @@ def run(
                 if cache is not None:
                     cache.close()  # a SQLite connection must not cross a fork; each side reopens its own
                 with ctx.Pool(jobs, _init_worker, (state,)) as observe_pool:
-                    observed = list(observe_pool.imap(_observe_unit, units, chunksize=1))
+                    observed = list(observe_pool.imap(_observe_unit, units, chunksize=batch))
             else:
                 observed = [_observe_unit(u) for u in units]
             if cache is not None:
@@ -246,7 +249,7 @@ def run(
             if cache is not None:
                 cache.close()
             pool = ctx.Pool(jobs, _init_worker, (state,))
-            results = pool.imap(_scan_unit, units, chunksize=1)
+            results = pool.imap(_scan_unit, units, chunksize=batch)
         else:
             _init_worker(state)
             results = map(_scan_unit, units)

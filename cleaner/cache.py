@@ -107,9 +107,3 @@ def dump_stats(stats: object) -> bytes:
 
 def load_stats(payload: bytes) -> object:
     return pickle.loads(payload)
-
-
-def stats_digest(stats: object) -> str:
-    """A digest of merged corpus-wide statistics that does not depend on merge or hash order."""
-    text = json.dumps(stats, sort_keys=True, separators=(",", ":"), default=repr)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cleaner.cache import FindingCache, cache_key, dump_stats, load_stats, stats_digest
+from cleaner.cache import FindingCache, cache_key, dump_stats, load_stats
 from cleaner.cache import dump as dump_findings
 from cleaner.cache import load as load_findings
 from cleaner.corpus import Loaded, Options, SourceFile, Unit, load, plan
@@ -54,13 +54,21 @@ class Scanner:
         self.config_digest = hashlib.sha256(
             repr((ruleset.version, sorted(r.code for r in self.rules), self.settings)).encode()
         ).hexdigest()[:16]
-        self.wide_digest = ""  # digest of the merged corpus-wide statistics, set by run() after prepare
+        self.wide_digest = ""  # names the corpus-wide statistics; set by run() after observing the corpus
+        self.pending_stats: list[list] | None = None  # per-unit statistics not merged and prepared yet
 
     def scan_document(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
         for p in self.passes:
             found.extend(p.scan(doc))
         return self.finalize(doc, found)
+
+    def ensure_prepared(self) -> None:
+        """Merge the observed statistics and prepare the corpus-wide passes, once, when first needed
+        (in each worker process: a run whose units all come from the cache never merges at all)."""
+        if self.pending_stats is not None:
+            stats, self.pending_stats = self.pending_stats, None
+            _prepare(self, stats)
 
     def unit_key(self, unit: Unit, loaded: Loaded, problems: list[str], tag: str) -> str:
         """Key of a unit's finished output: its documents (names, sources, encodings, texts), what
@@ -92,6 +100,7 @@ class Scanner:
         docs = loaded.documents
         new_entries: list[tuple[str, str]] = []
         if cache is None:
+            self.ensure_prepared()
             return {d.doc: self.scan_document(d) for d in docs}, new_entries
         # finished findings of a document with the same name and text under the same corpus statistics
         final_digest = f"final:{self.config_digest}:{self.wide_digest}"
@@ -103,6 +112,7 @@ class Scanner:
             if final_keys[k] in final:
                 results[doc.doc] = load_findings(final[final_keys[k]], doc)
         if missing:
+            self.ensure_prepared()
             todo = [docs[k] for k in missing]
             local = self._cached(todo, self.local_passes, self.config_digest, cache, new_entries)
             wide = self._cached(todo, self.corpus_passes, f"{self.config_digest}:{self.wide_digest}", cache, new_entries)
@@ -150,13 +160,14 @@ def _init_worker(state: dict[str, Any]) -> None:
     _WORKER.update(state)
 
 
-def _observe_unit(unit: Unit) -> tuple[int, list, list]:
-    """Per-document statistics of the corpus-wide passes, merged over the unit (cached per text)."""
+def _observe_unit(unit: Unit) -> tuple[int, list, list, str]:
+    """Per-document statistics of the corpus-wide passes, merged over the unit (cached per text),
+    and a digest of what they were computed from (the documents' observe keys)."""
     scanner: Scanner = _WORKER["scanner"]
     cache: FindingCache | None = _WORKER["cache"]
     loaded = load(unit.source, _WORKER["options"], [], unit)
     docs = loaded.documents
-    keys = [cache_key("observe:" + scanner.config_digest, d) for d in docs] if cache is not None else []
+    keys = [cache_key("observe:" + scanner.config_digest, d) for d in docs]
     cached = cache.get_many(keys, "stats") if cache is not None else {}
     new_entries: list[tuple[str, bytes]] = []
     per_doc: list[list] = []
@@ -169,7 +180,7 @@ def _observe_unit(unit: Unit) -> tuple[int, list, list]:
             if cache is not None:
                 new_entries.append((keys[n], dump_stats(per_doc[-1])))
     merged = [reduce_tree([d[k] for d in per_doc], p.merge) for k, p in enumerate(scanner.corpus_passes)]
-    return unit.size, merged, new_entries
+    return unit.size, merged, new_entries, hashlib.sha256("\0".join(keys).encode()).hexdigest()
 
 
 def reduce_tree(items: list, merge: Callable[[Any, Any], Any]) -> Any:
@@ -243,8 +254,11 @@ def run(
             else:
                 observed = [_observe_unit(u) for u in units]
             if cache is not None:
-                cache.put_many([e for _, _, entries in observed for e in entries], "stats")
-            scanner.wide_digest = _prepare(scanner, [stats for _, stats, _ in observed])
+                cache.put_many([e for _, _, entries, _ in observed for e in entries], "stats")
+            # the merged statistics are a function of every document's observe key, in order: their
+            # digest names them, and merging + prepare wait until a unit is not in the cache
+            scanner.wide_digest = hashlib.sha256("".join(d for *_, d in observed).encode()).hexdigest()[:16]
+            scanner.pending_stats = [stats for _, stats, _, _ in observed]
         if jobs > 1:
             if cache is not None:
                 cache.close()
@@ -267,14 +281,10 @@ def run(
         _WORKER.clear()
 
 
-def _prepare(scanner: Scanner, per_unit: list[list]) -> str:
-    """Merge the units' statistics, prepare each corpus-wide pass; return a digest of all of them."""
-    digests = []
+def _prepare(scanner: Scanner, per_unit: list[list]) -> None:
+    """Merge the units' statistics (pairwise, in order) and prepare each corpus-wide pass."""
     for k, p in enumerate(scanner.corpus_passes):
-        merged = reduce_tree([stats[k] for stats in per_unit], p.merge)
-        p.prepare(merged)
-        digests.append(stats_digest(merged))
-    return ":".join(digests)
+        p.prepare(reduce_tree([stats[k] for stats in per_unit], p.merge))
 
 
 def locate(doc: Document, findings: list[Finding]) -> list[Finding]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cleaner import __version__
-from cleaner.corpus import Options, Unit, atomic_write, render
+from cleaner.corpus import Options, atomic_write, render
 from cleaner.model import Applicability, Decision, Finding, Verdict, sha256_text
 from cleaner.scan import ScanResult
 from cleaner.text import snippet
@@ -243,25 +243,6 @@ def write_corpus(
         out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", errors="backslashreplace"
     )
     return summary
-
-
-def apply_corpus(
-    results,
-    out_dir: Path,
-    decisions: dict[str, Decision],
-    options: Options,
-    *,
-    auto: bool,
-    unsafe: bool,
-    inputs: list[str],
-    rules_version: str,
-) -> Summary:
-    """In-process apply of ScanResults (from Scanner.scan_files): what the TUI's write key uses."""
-    step = ApplyStep(decisions, options, auto, unsafe)
-    units = ((Unit(r.loaded.source), step(r), len(r.loaded.documents)) for r in results)
-    return write_corpus(
-        units, out_dir, auto=auto, unsafe=unsafe, inputs=inputs, rules_version=rules_version, problems=[]
-    )
 
 
 def _change_log(doc: str, spliced: Spliced) -> list[str]:

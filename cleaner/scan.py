@@ -11,7 +11,7 @@ from typing import Any
 from cleaner.cache import FindingCache, cache_key, dump_stats, load_stats
 from cleaner.cache import dump as dump_findings
 from cleaner.cache import load as load_findings
-from cleaner.corpus import Loaded, Options, SourceFile, Unit, load, plan
+from cleaner.corpus import Loaded, Options, Unit, load
 from cleaner.model import Document, Finding
 from cleaner.passes import Pass, Settings, build_passes
 from cleaner.rules import RuleSet, ignored_changes
@@ -137,12 +137,6 @@ class Scanner:
             new_entries.append((key, dump_findings(found)))
             out.append(found)
         return out
-
-    def scan_files(self, files: list[SourceFile], options: Options, problems: list[str]) -> Iterator[ScanResult]:
-        """In-process scan of whole files, for callers that want the texts (the TUI, tests)."""
-        for unit, result, _ in run(self, plan(files, chunk_bytes=1 << 62), options, keep, jobs=1):
-            problems.extend(result.problems)
-            yield result
 
 
 def keep(result: ScanResult) -> ScanResult:

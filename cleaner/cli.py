@@ -99,6 +99,14 @@ def add_style_arg(p: argparse.ArgumentParser) -> None:
                    help="house style for names: ap, reuters, bbc or a pack's own (default: cleaner.toml's style, else ap)")
 
 
+def add_output_args(p: argparse.ArgumentParser, out_help: str, applies: str) -> None:
+    """--out, --db, --auto, --unsafe: shared by apply and review (whose w key writes like apply)."""
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"{out_help} (default: {DEFAULT_OUT}/)")
+    p.add_argument("--db", metavar="FILE", help="decision store (default: OUT/decisions.sqlite)")
+    p.add_argument("--auto", action="store_true", help=f"{applies} every safe fix nobody rejected")
+    p.add_argument("--unsafe", action="store_true", help=f"{applies} the unsafe fixes nobody rejected")
+
+
 def corpus_options(args) -> Options:
     return Options(text_key=args.text_key, id_key=args.id_key, source_key=args.source_key)
 
@@ -366,20 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("apply", help="write the cleaned corpus (accepted fixes; --auto adds the safe ones)")
     add_corpus_args(p)
-    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT}/)")
-    p.add_argument("--auto", action="store_true", help="also apply every safe fix nobody rejected")
-    p.add_argument("--unsafe", action="store_true", help="also apply the unsafe fixes nobody rejected")
-    p.add_argument("--db", metavar="FILE", help="decision store (default: OUT/decisions.sqlite)")
+    add_output_args(p, "output folder", "also apply")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("review", help="decide on each finding in a terminal UI; decisions go to OUT/decisions.sqlite")
     add_corpus_args(p)
-    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"where w writes the cleaned corpus (default: {DEFAULT_OUT}/)")
-    p.add_argument("--db", metavar="FILE", help="decision store (default: OUT/decisions.sqlite)")
+    add_output_args(p, "where w writes the cleaned corpus", "w also applies")
     p.add_argument("--reviewer", metavar="NAME", help="name recorded with each decision (default: your login name)")
-    p.add_argument("--auto", action="store_true", help="w also applies every safe fix nobody rejected")
-    p.add_argument("--unsafe", action="store_true", help="w also applies the unsafe fixes nobody rejected")
     p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("names", help="clusters of name spellings across the corpus; --write N adds one to the dictionary")

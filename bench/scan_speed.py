@@ -113,6 +113,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs (default 3)")
     parser.add_argument("--rules", default=str(ROOT / "rules"), help="rules folder (default: rules/)")
     parser.add_argument("--profile", action="store_true", help="profile one in-process scan instead")
+    parser.add_argument("--sort", default="cumulative", help="cProfile sort key for --profile (cumulative, tottime)")
     args = parser.parse_args()
 
     docs = build(int(args.mb * 1_000_000))
@@ -124,7 +125,7 @@ def main() -> int:
     if args.profile:
         profile = cProfile.Profile()
         profile.runcall(scan_in_process, scanner, documents)
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(30)
         return 0
 
     findings = scan_in_process(scanner, documents)

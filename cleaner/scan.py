@@ -54,8 +54,6 @@ class Scanner:
         self.config_digest = hashlib.sha256(
             repr((ruleset.version, sorted(r.code for r in self.rules), self.settings)).encode()
         ).hexdigest()[:16]
-        self.wide_digest = ""  # names the corpus-wide statistics; set by run() after observing the corpus
-        self.pending_stats: list[list] | None = None  # per-unit statistics not merged and prepared yet
 
     def scan_document(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
@@ -63,23 +61,27 @@ class Scanner:
             found.extend(p.scan(doc))
         return self.finalize(doc, found)
 
-    def ensure_prepared(self) -> None:
-        """Merge the observed statistics and prepare the corpus-wide passes, once, when first needed
-        (in each worker process: a run whose units all come from the cache never merges at all)."""
-        if self.pending_stats is not None:
-            stats, self.pending_stats = self.pending_stats, None
-            _prepare(self, stats)
+    def prepare(self, per_unit: list[list]) -> None:
+        """Merge the units' statistics (pairwise, in order) and prepare each corpus-wide pass."""
+        for k, p in enumerate(self.corpus_passes):
+            p.prepare(reduce_tree([stats[k] for stats in per_unit], p.merge))
 
-    def unit_key(self, unit: Unit, loaded: Loaded, problems: list[str], tag: str) -> str:
-        """Key of a unit's finished output: its documents (names, sources, encodings, texts), what
-        reading it reported, where it is shown, the rules, settings and corpus statistics."""
+    def wide_key(self, stats: list, corpus_digest: str) -> str:
+        """After prepare(): what the corpus-wide findings of a unit's documents depend on, given the
+        unit's own statistics (a pass that cannot tell falls back to the whole corpus's digest)."""
+        keys = [p.wide_key(stats[k]) for k, p in enumerate(self.corpus_passes)]
+        return hashlib.sha256("\0".join(k if k is not None else corpus_digest for k in keys).encode()).hexdigest()[:32]
+
+    def fingerprint(self, unit: Unit, loaded: Loaded, problems: list[str]) -> str:
+        """Names a unit as read: its documents (names, sources, encodings, texts), what reading it
+        reported and where it is shown. Cached output of a unit is keyed by this + rules + corpus."""
         digest = hashlib.sha256(
-            "\0".join([tag, self.config_digest, self.wide_digest, unit.source.display, str(unit.part),
-                       str(loaded.skipped), *problems]).encode("utf-8", "surrogatepass")
+            "\0".join([self.config_digest, unit.source.display, str(unit.part), str(loaded.skipped), *problems])
+            .encode("utf-8", "surrogatepass")
         )
         for doc in loaded.documents:
             digest.update(f"\0{doc.doc}\0{doc.source}\0{doc.encoding}\0{doc.sha256}".encode("utf-8", "surrogatepass"))
-        return "unit:" + digest.hexdigest()[:32]
+        return digest.hexdigest()[:32]
 
     def finalize(self, doc: Document, found: list[Finding]) -> list[Finding]:
         """Drop ignored findings, fill in positions, keep one finding per edit, sort."""
@@ -91,19 +93,20 @@ class Scanner:
         docs = self.ignored.get((f.code, f.original, f.replacement))
         return docs is not None and (None in docs or f.doc in docs)
 
-    def scan_loaded(self, loaded: Loaded, cache: FindingCache | None) -> tuple[dict[str, list[Finding]], list]:
+    def scan_loaded(
+        self, loaded: Loaded, cache: FindingCache | None, wide: str = ""
+    ) -> tuple[dict[str, list[Finding]], list]:
         """Findings of every document of a unit, reusing cached ones; also the new cache entries.
 
-        Per-document passes are cached by text + rules + settings; corpus-wide passes also by the
-        digest of the merged statistics, so they are reused while the corpus as a whole is unchanged.
+        Per-document passes are cached by text + rules + settings; corpus-wide passes also by
+        `wide`, the unit's wide key (what they read from the corpus statistics for this unit).
         """
         docs = loaded.documents
         new_entries: list[tuple[str, str]] = []
         if cache is None:
-            self.ensure_prepared()
             return {d.doc: self.scan_document(d) for d in docs}, new_entries
         # finished findings of a document with the same name and text under the same corpus statistics
-        final_digest = f"final:{self.config_digest}:{self.wide_digest}"
+        final_digest = f"final:{self.config_digest}:{wide}"
         final_keys = [cache_key(f"{final_digest}:{d.doc}", d) for d in docs]
         final = cache.get_many(final_keys)
         results: dict[str, list[Finding]] = {}
@@ -112,13 +115,12 @@ class Scanner:
             if final_keys[k] in final:
                 results[doc.doc] = load_findings(final[final_keys[k]], doc)
         if missing:
-            self.ensure_prepared()
             todo = [docs[k] for k in missing]
             local = self._cached(todo, self.local_passes, self.config_digest, cache, new_entries)
-            wide = self._cached(todo, self.corpus_passes, f"{self.config_digest}:{self.wide_digest}", cache, new_entries)
+            wide_found = self._cached(todo, self.corpus_passes, f"{self.config_digest}:{wide}", cache, new_entries)
             for n, k in enumerate(missing):
                 doc = docs[k]
-                results[doc.doc] = self.finalize(doc, local[n] + wide[n])
+                results[doc.doc] = self.finalize(doc, local[n] + wide_found[n])
                 new_entries.append((final_keys[k], dump_findings(results[doc.doc])))
         return {d.doc: results[d.doc] for d in docs}, new_entries
 
@@ -145,6 +147,14 @@ def keep(result: ScanResult) -> ScanResult:
 
 
 # ---------------------------------------------------------------- the parallel engine
+#
+# Phase 1 (observe, in workers): read every unit once, name it (fingerprint) and compute the
+# statistics of the corpus-wide passes unless the cache has them. The main process then names the
+# corpus (the digest of every unit's fingerprint) and looks up each unit's finished output under
+# that name: an unchanged corpus ends here, without merging anything. Otherwise the statistics are
+# merged and prepared once, each unit gets its wide key (what its corpus-wide findings read from the
+# merged statistics), outputs cached under that key are reused, and only the remaining units are
+# scanned (phase 2, in workers, which inherit the prepared passes).
 
 _WORKER: dict[str, Any] = {}
 
@@ -154,27 +164,33 @@ def _init_worker(state: dict[str, Any]) -> None:
     _WORKER.update(state)
 
 
-def _observe_unit(unit: Unit) -> tuple[int, list, list, str]:
-    """Per-document statistics of the corpus-wide passes, merged over the unit (cached per text),
-    and a digest of what they were computed from (the documents' observe keys)."""
+@dataclass
+class Observed:
+    """What phase 1 learnt of one unit."""
+
+    fingerprint: str
+    documents: int
+    stats: bytes | None = None  # pickled per-pass statistics, when computed in this run
+
+    @property
+    def stats_key(self) -> str:
+        return "observe:" + self.fingerprint
+
+
+def _observe_unit(unit: Unit) -> Observed:
     scanner: Scanner = _WORKER["scanner"]
     cache: FindingCache | None = _WORKER["cache"]
-    loaded = load(unit.source, _WORKER["options"], [], unit)
-    docs = loaded.documents
-    keys = [cache_key("observe:" + scanner.config_digest, d) for d in docs]
-    cached = cache.get_many(keys, "stats") if cache is not None else {}
-    new_entries: list[tuple[str, bytes]] = []
-    per_doc: list[list] = []
-    for n, document in enumerate(docs):
-        payload = cached.get(keys[n]) if cache is not None else None
-        if payload is not None:
-            per_doc.append(load_stats(payload))
-        else:
-            per_doc.append([p.observe(document) for p in scanner.corpus_passes])
-            if cache is not None:
-                new_entries.append((keys[n], dump_stats(per_doc[-1])))
-    merged = [reduce_tree([d[k] for d in per_doc], p.merge) for k, p in enumerate(scanner.corpus_passes)]
-    return unit.size, merged, new_entries, hashlib.sha256("\0".join(keys).encode()).hexdigest()
+    problems: list[str] = []
+    loaded = load(unit.source, _WORKER["options"], problems, unit)
+    seen = Observed(scanner.fingerprint(unit, loaded, problems), len(loaded.documents))
+    if scanner.corpus_passes and (cache is None or not cache.has(seen.stats_key, "stats")):
+        seen.stats = dump_stats(_statistics(scanner, loaded))
+    return seen
+
+
+def _statistics(scanner: Scanner, loaded: Loaded) -> list:
+    """The corpus-wide passes' statistics of a unit's documents, merged per pass."""
+    return [reduce_tree([p.observe(d) for d in loaded.documents], p.merge) for p in scanner.corpus_passes]
 
 
 def reduce_tree(items: list, merge: Callable[[Any, Any], Any]) -> Any:
@@ -188,27 +204,20 @@ def reduce_tree(items: list, merge: Callable[[Any, Any], Any]) -> Any:
     return items[0]
 
 
-def _scan_unit(unit: Unit) -> tuple[Unit, Any, list, list, int]:
-    """Load, scan and finish one unit in a worker; only the finished (compact) result goes back.
-
-    A `finish` step with a `cache_tag` (the scan command's formatting) has its result cached for
-    the whole unit: an unchanged file then costs a read, a hash and one look-up.
-    """
-    scanner: Scanner = _WORKER["scanner"]
-    cache: FindingCache | None = _WORKER["cache"]
-    finish = _WORKER["finish"]
+def _scan_unit(task: tuple[Unit, str]) -> tuple[Any, list, int]:
+    """Load, scan and finish one unit in a worker; only the finished (compact) result goes back."""
+    unit, wide = task
     problems: list[str] = []
     loaded = load(unit.source, _WORKER["options"], problems, unit)
-    tag = getattr(finish, "cache_tag", None)
-    unit_key = scanner.unit_key(unit, loaded, problems, tag) if cache is not None and tag else None
-    if unit_key is not None:
-        hit = cache.get_many([unit_key], "stats").get(unit_key)
-        if hit is not None:
-            return unit, load_stats(hit), [], [], len(loaded.documents)
-    findings, new_entries = scanner.scan_loaded(loaded, cache)
-    finished = finish(ScanResult(loaded, findings, problems))
-    new_stats = [(unit_key, dump_stats(finished))] if unit_key is not None else []
-    return unit, finished, new_entries, new_stats, len(loaded.documents)
+    findings, new_entries = _WORKER["scanner"].scan_loaded(loaded, _WORKER["cache"], wide)
+    finished = _WORKER["finish"](ScanResult(loaded, findings, problems))
+    return finished, new_entries, len(loaded.documents)
+
+
+def _output_key(tag: str, fingerprint: str, corpus: str) -> str:
+    """Key of a unit's finished output: the finish step, the unit as read and the corpus statistics
+    it read (the whole corpus's digest, or the unit's wide key)."""
+    return "unit:" + hashlib.sha256(f"{tag}\0{fingerprint}\0{corpus}".encode()).hexdigest()[:32]
 
 
 def run(
@@ -223,62 +232,113 @@ def run(
 ) -> Iterator[tuple[Unit, Any, int]]:
     """Scan every unit and yield (unit, finish(result), documents) in input order.
 
-    Corpus-wide passes first observe every document (map), their statistics are merged (reduce)
-    and prepared; then each unit is loaded, scanned and finished by a worker. `finish` runs in the
-    worker, so what crosses back is only what the caller needs (formatted lines, cleaned text...).
+    `finish` runs in the worker, so what crosses back is only what the caller needs (formatted
+    lines, cleaned text...). A `finish` with a `cache_tag` (the scan command's formatting) has its
+    result cached per unit.
     """
     jobs = max(1, jobs)
     if jobs > 1 and (len(units) < 2 or sum(u.size for u in units) < PARALLEL_MIN_BYTES):
         jobs = 1
+    ctx = None
+    if jobs > 1:
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     state = {"scanner": scanner, "options": options, "finish": finish, "cache": cache}
     # units per task: many small files go to a worker in batches (fewer round trips), while about
     # 16 tasks per worker keep the load even; results still come back in input order
     batch = max(1, len(units) // (jobs * 16))
-    pool = None
-    if jobs > 1:
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+
+    seen: list[Observed] = _map(ctx, jobs, state, _observe_unit, units, batch)
+    corpus = hashlib.sha256("".join(s.fingerprint for s in seen).encode()).hexdigest()[:32]
+    if cache is not None:
+        cache.put_many([(s.stats_key, s.stats) for s in seen if s.stats is not None], "stats")
+    tag = getattr(finish, "cache_tag", None) if cache is not None else None
+    named = [_output_key(tag, s.fingerprint, corpus) for s in seen] if tag is not None else []
+    # unit index -> cached output, first under the whole corpus's name (an unchanged corpus stops here)
+    outputs = _linked_outputs(cache, named) if tag is not None else {}
+    todo = [i for i in range(len(units)) if i not in outputs]
+    wide = [""] * len(units)
+    if todo and scanner.corpus_passes:
+        wide = _prepare(scanner, units, seen, options, cache, todo, corpus)
+    new_links: list[tuple[str, str]] = []  # corpus-named key -> wide-key-named key, for the next run
+    if tag is not None and todo:  # then under the unit's wide key (the corpus changed elsewhere)
+        keyed = {i: _output_key(tag, seen[i].fingerprint, wide[i]) for i in todo}
+        found = cache.get_many(sorted(set(keyed.values())), "stats")
+        for i, key in keyed.items():
+            if key in found:
+                outputs[i] = found[key]
+                new_links.append((named[i], key))
+        todo = [i for i in todo if i not in outputs]
+
+    results = _map_lazy(ctx, jobs, state, _scan_unit, [(units[i], wide[i]) for i in todo], batch)
     try:
-        if scanner.corpus_passes:
-            _init_worker(state)
-            if jobs > 1:
-                if cache is not None:
-                    cache.close()  # a SQLite connection must not cross a fork; each side reopens its own
-                with ctx.Pool(jobs, _init_worker, (state,)) as observe_pool:
-                    observed = list(observe_pool.imap(_observe_unit, units, chunksize=batch))
+        for i, unit in enumerate(units):
+            if i in outputs:
+                finished, ndocs = load_stats(outputs.pop(i)), seen[i].documents
             else:
-                observed = [_observe_unit(u) for u in units]
-            if cache is not None:
-                cache.put_many([e for _, _, entries, _ in observed for e in entries], "stats")
-            # the merged statistics are a function of every document's observe key, in order: their
-            # digest names them, and merging + prepare wait until a unit is not in the cache
-            scanner.wide_digest = hashlib.sha256("".join(d for *_, d in observed).encode()).hexdigest()[:16]
-            scanner.pending_stats = [stats for _, stats, _, _ in observed]
-        if jobs > 1:
-            if cache is not None:
-                cache.close()
-            pool = ctx.Pool(jobs, _init_worker, (state,))
-            results = pool.imap(_scan_unit, units, chunksize=batch)
-        else:
-            _init_worker(state)
-            results = map(_scan_unit, units)
-        for unit, finished, new_entries, new_stats, ndocs in results:
-            if cache is not None and new_entries:
-                cache.put_many(new_entries)
-            if cache is not None and new_stats:
-                cache.put_many(new_stats, "stats")
+                finished, new_entries, ndocs = next(results)
+                if cache is not None and new_entries:
+                    cache.put_many(new_entries)
+                if tag is not None:
+                    key = _output_key(tag, seen[i].fingerprint, wide[i])
+                    cache.put_many([(key, dump_stats(finished))], "stats")
+                    new_links.append((named[i], key))
             if progress is not None:
                 progress.advance(unit.size, ndocs)
             yield unit, finished, ndocs
+        if new_links:
+            cache.put_many(new_links, "stats")
     finally:
-        if pool is not None:
-            pool.terminate()
+        results.close()
         _WORKER.clear()
 
 
-def _prepare(scanner: Scanner, per_unit: list[list]) -> None:
-    """Merge the units' statistics (pairwise, in order) and prepare each corpus-wide pass."""
-    for k, p in enumerate(scanner.corpus_passes):
-        p.prepare(reduce_tree([stats[k] for stats in per_unit], p.merge))
+def _linked_outputs(cache: FindingCache, named: list[str]) -> dict[int, bytes]:
+    """Outputs cached for the units under the corpus-named keys (which link to the stored output)."""
+    links = cache.get_many(named, "stats")
+    found = cache.get_many(sorted({v for v in links.values() if isinstance(v, str)}), "stats")
+    return {i: found[links[key]] for i, key in enumerate(named) if links.get(key) in found}
+
+
+def _prepare(scanner: Scanner, units: list[Unit], seen: list[Observed], options: Options,
+             cache: FindingCache | None, todo: list[int], corpus: str) -> list[str]:
+    """Merge every unit's statistics, prepare the corpus-wide passes, and give each unit to scan
+    its wide key. Statistics cached in an earlier run are read back; one that went missing since
+    phase 1 (a cache cleared meanwhile) is computed again."""
+    stored = cache.get_many([s.stats_key for s in seen if s.stats is None], "stats") if cache is not None else {}
+    per_unit = []
+    for unit, s in zip(units, seen):
+        payload = s.stats if s.stats is not None else stored.get(s.stats_key)
+        if payload is None:
+            payload = dump_stats(_statistics(scanner, load(unit.source, options, [], unit)))
+        per_unit.append(load_stats(payload))
+        s.stats = None  # the bytes are no longer needed
+    stored.clear()
+    scanner.prepare(per_unit)
+    wide = [""] * len(units)
+    for i in todo:
+        wide[i] = scanner.wide_key(per_unit[i], corpus)
+    return wide
+
+
+def _map(ctx, jobs: int, state: dict[str, Any], fn: Callable, items: list, batch: int) -> list:
+    """fn over items, in order, in `jobs` worker processes (or in this one)."""
+    gen = _map_lazy(ctx, jobs, state, fn, items, batch)
+    try:
+        return list(gen)
+    finally:
+        gen.close()
+
+
+def _map_lazy(ctx, jobs: int, state: dict[str, Any], fn: Callable, items: list, batch: int) -> Iterator:
+    """fn over items, yielded in order as they are done; the pool ends when the generator closes."""
+    if jobs == 1 or len(items) < 2:
+        _init_worker(state)
+        yield from map(fn, items)
+        return
+    if state["cache"] is not None:
+        state["cache"].close()  # a SQLite connection must not cross a fork; each side opens its own
+    with ctx.Pool(jobs, _init_worker, (state,)) as pool:
+        yield from pool.imap(fn, items, chunksize=max(1, min(batch, len(items) // (jobs * 16))))
 
 
 def locate(doc: Document, findings: list[Finding]) -> list[Finding]:

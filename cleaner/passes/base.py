@@ -49,3 +49,9 @@ class Pass:
 
     def prepare(self, stats: Any) -> None:
         return None
+
+    def wide_key(self, stats: Any) -> str | None:
+        """After prepare(): a digest of what scanning the documents behind `stats` (their observe
+        output, merged) reads from the merged statistics; their findings are cached under it. None
+        (the default) names the whole corpus's statistics, so any edit anywhere rescans them."""
+        return None

@@ -562,6 +562,30 @@ class StructurePass(Pass):
             self.corpus_docs += n
         self.corpus_counts = {k: v for k, v in total.items() if v >= 2}
 
+    def wide_key(self, stats: dict[str, Any] | None) -> str:
+        """What the learned-line findings of the documents behind `stats` (their observe output,
+        merged) read from the prepared corpus statistics, as a digest.
+
+        A document's learned findings depend on the corpus only through the document counts of its
+        source and of the corpus and the counts of its own short lines (scan looks up no line that
+        observe did not count). Counts below every rule's min_docs can never make a finding, so
+        they are written as 0: an edit elsewhere in the corpus leaves this key, and so the cached
+        findings, unchanged unless it changes what these documents' lines are counted.
+        """
+        floor = min((r.params.get("min_docs", 5) for r in self.learned_rules), default=1)
+        corpus = self.corpus_counts
+        parts = [str(self.corpus_docs)]
+        for source in sorted(stats or {}):
+            counts = stats[source][1]
+            frequent, docs = self.frequent.get(source, ({}, 0))
+            parts.append(f"\x1e{source}\x1f{docs}")
+            for key in sorted(counts):
+                here, everywhere = frequent.get(key, 0), corpus.get(key, 0)
+                if here >= floor or everywhere >= floor:
+                    parts.append(f"{key}:{here if here >= floor else 0}:{everywhere if everywhere >= floor else 0}")
+        digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16)
+        return digest.hexdigest()
+
     # ---- findings -----------------------------------------------------------------------------
 
     def scan(self, doc: Document) -> Iterable[Finding]:
@@ -830,7 +854,12 @@ class StructurePass(Pass):
         sel, texts, keys = found
         frequencies = list(map(counts.get, keys, repeat(0)))
         frequent = compress(range(len(keys)), map(operator.le, repeat(min_docs), frequencies))
-        hits = [(sel[k], frequencies[k], texts[k]) for k in frequent if frequencies[k] / docs >= min_share]
+        # a line too long to be counted (observe) is never learned, even if a shorter spelling was
+        hits = [
+            (sel[k], frequencies[k], texts[k])
+            for k in frequent
+            if frequencies[k] / docs >= min_share and len(texts[k].strip()) <= DEFAULT_MAX_LENGTH
+        ]
         if not hits:
             return
         allow = {normalize_line(x) for x in p.get("allow", [])}

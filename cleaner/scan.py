@@ -6,6 +6,7 @@ import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from cleaner.cache import FindingCache, cache_key, dump_stats, load_stats
@@ -46,14 +47,24 @@ class Scanner:
         self.ruleset = ruleset
         self.settings = settings or Settings()
         self.rules = ruleset.active(select, ignore)
-        self.passes: list[Pass] = build_passes(ruleset, self.rules, self.settings)
-        self.local_passes = [p for p in self.passes if not p.corpus_wide]
-        self.corpus_passes = [p for p in self.passes if p.corpus_wide]
         self.ignored = ignored_changes(ruleset)  # findings reviewers rejected for good (`ignore:` in a pack)
         # what the cached findings of a document depend on besides its text
         self.config_digest = hashlib.sha256(
             repr((ruleset.version, sorted(r.code for r in self.rules), self.settings)).encode()
         ).hexdigest()[:16]
+
+    @cached_property
+    def passes(self) -> list[Pass]:
+        """The passes, built on first use: a run served wholly from the cache needs none."""
+        return build_passes(self.ruleset, self.rules, self.settings)
+
+    @cached_property
+    def local_passes(self) -> list[Pass]:
+        return [p for p in self.passes if not p.corpus_wide]
+
+    @cached_property
+    def corpus_passes(self) -> list[Pass]:
+        return [p for p in self.passes if p.corpus_wide]
 
     def scan_document(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
@@ -183,7 +194,7 @@ def _observe_unit(unit: Unit) -> Observed:
     problems: list[str] = []
     loaded = load(unit.source, _WORKER["options"], problems, unit)
     seen = Observed(scanner.fingerprint(unit, loaded, problems), len(loaded.documents))
-    if scanner.corpus_passes and (cache is None or not cache.has(seen.stats_key, "stats")):
+    if cache is None or not cache.has(seen.stats_key, "stats"):  # (the passes are built only then)
         seen.stats = dump_stats(_statistics(scanner, loaded))
     return seen
 
@@ -246,6 +257,8 @@ def run(
     # units per task: many small files go to a worker in batches (fewer round trips), while about
     # 16 tasks per worker keep the load even; results still come back in input order
     batch = max(1, len(units) // (jobs * 16))
+    if cache is None or not cache.path.exists():
+        scanner.passes  # built once here, before workers fork, when they will surely be needed
 
     seen: list[Observed] = _map(ctx, jobs, state, _observe_unit, units, batch)
     corpus = hashlib.sha256("".join(s.fingerprint for s in seen).encode()).hexdigest()[:32]

@@ -14,7 +14,7 @@ from cleaner.cache import dump as dump_findings
 from cleaner.cache import load as load_findings
 from cleaner.corpus import Loaded, Options, Unit, load
 from cleaner.model import Document, Finding
-from cleaner.passes import Pass, Settings, build_passes
+from cleaner.passes import Pass, Settings, build_passes, validate
 from cleaner.rules import RuleSet, ignored_changes
 from cleaner.text import LineIndex
 
@@ -47,6 +47,7 @@ class Scanner:
         self.ruleset = ruleset
         self.settings = settings or Settings()
         self.rules = ruleset.active(select, ignore)
+        validate(ruleset, self.rules, self.settings)
         self.ignored = ignored_changes(ruleset)  # findings reviewers rejected for good (`ignore:` in a pack)
         # what the cached findings of a document depend on besides its text
         self.config_digest = hashlib.sha256(

@@ -107,3 +107,10 @@ def test_a_new_document_changes_the_counts_every_learned_finding_reports(corpus,
     again = scan(capsys, "--cache", "c")
     assert "of 9 documents" in again  # "in 8 of 9 documents of source 'site'"
     assert again == scan(capsys, "--no-cache")
+
+
+def test_the_kinds_validated_up_front_are_the_names_pass_kinds():
+    from cleaner.passes import NAME_KINDS
+    from cleaner.passes.names import NamesPass
+
+    assert NamesPass.kinds == NAME_KINDS

@@ -21,6 +21,18 @@ def pass_classes() -> list[type[Pass]]:
     return [LinePass, SubstitutionPass, UnicodePass, StructurePass, LearnedLinePass, NamesPass]
 
 
+NAME_KINDS = frozenset({"name-alias", "name-fuzzy", "name-consistency", "pronoun-gender"})  # NamesPass.kinds
+
+
+def validate(ruleset: RuleSet, rules: list[Rule], settings: Settings) -> None:
+    """Raise the RuleError building the passes would raise (names dictionary, style), without
+    building them: the passes themselves are built only when a document needs scanning."""
+    if any(r.kind in NAME_KINDS for r in rules):
+        from cleaner.passes.names_dict import load_dictionary
+
+        load_dictionary(ruleset).check_style(settings.style)
+
+
 def build_passes(ruleset: RuleSet, rules: list[Rule], settings: Settings | None = None) -> list[Pass]:
     """One instance of every pass class that has at least one of the chosen rules (or always_run)."""
     settings = settings or Settings()
@@ -32,4 +44,4 @@ def build_passes(ruleset: RuleSet, rules: list[Rule], settings: Settings | None 
     return passes
 
 
-__all__ = ["Pass", "Settings", "build_passes", "pass_classes"]
+__all__ = ["Pass", "Settings", "build_passes", "pass_classes", "validate"]

@@ -11,9 +11,16 @@ class Progress:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.total = max(total_bytes, 1)
-        self.label = label
+        self.base = self.label = label
         self.done_bytes = 0
         self.docs = 0
+        self.start = time.monotonic()
+        self._last = 0.0
+
+    def stage(self, name: str) -> None:
+        """Start a new stage over the same bytes (a run reads everything, then scans what it must)."""
+        self.label = f"{self.base} {name}"
+        self.done_bytes = self.docs = 0
         self.start = time.monotonic()
         self._last = 0.0
 
@@ -23,7 +30,7 @@ class Progress:
         now = time.monotonic()
         if self.enabled and (now - self._last > 0.1 or self.done_bytes >= self.total):
             self._last = now
-            self.stream.write("\r" + self.line(now))
+            self.stream.write("\r" + self.line(now) + "\x1b[K")  # erase what a longer line left
             self.stream.flush()
 
     def line(self, now: float | None = None) -> str:

@@ -261,7 +261,9 @@ def run(
     if cache is None or not cache.path.exists():
         scanner.passes  # built once here, before workers fork, when they will surely be needed
 
-    seen: list[Observed] = _map(ctx, jobs, state, _observe_unit, units, batch)
+    seen = _observe_all(ctx, jobs, state, units, batch, progress)
+    if progress is not None:
+        progress.stage("2/2 scan")
     corpus = hashlib.sha256("".join(s.fingerprint for s in seen).encode()).hexdigest()[:32]
     if cache is not None:
         cache.put_many([(s.stats_key, s.stats) for s in seen if s.stats is not None], "stats")
@@ -334,13 +336,20 @@ def _prepare(scanner: Scanner, units: list[Unit], seen: list[Observed], options:
     return wide
 
 
-def _map(ctx, jobs: int, state: dict[str, Any], fn: Callable, items: list, batch: int) -> list:
-    """fn over items, in order, in `jobs` worker processes (or in this one)."""
-    gen = _map_lazy(ctx, jobs, state, fn, items, batch)
+def _observe_all(ctx, jobs: int, state: dict[str, Any], units: list[Unit], batch: int, progress) -> list[Observed]:
+    """Phase 1 over every unit, in order, in `jobs` worker processes (or in this one)."""
+    if progress is not None:
+        progress.stage("1/2 read")
+    seen: list[Observed] = []
+    gen = _map_lazy(ctx, jobs, state, _observe_unit, units, batch)
     try:
-        return list(gen)
+        for unit, observed in zip(units, gen, strict=True):
+            seen.append(observed)
+            if progress is not None:
+                progress.advance(unit.size, observed.documents)
     finally:
         gen.close()
+    return seen
 
 
 def _map_lazy(ctx, jobs: int, state: dict[str, Any], fn: Callable, items: list, batch: int) -> Iterator:

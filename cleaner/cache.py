@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import pickle
 import sqlite3
 from pathlib import Path
@@ -22,25 +21,44 @@ def cache_key(config_digest: str, doc: Document) -> str:
 APPLICABILITY = tuple(Applicability)  # index -> member, faster than calling the enum
 
 
-def dump(findings: list[Finding]) -> str:
-    """Findings without their document (a copy of the text elsewhere reuses them), positions included."""
-    return json.dumps(
+def dump(findings: list[Finding]) -> bytes:
+    """Findings without their document (a copy of the text elsewhere reuses them), positions included.
+
+    A pickle of plain tuples: several times faster to write and read than JSON, and smaller (the
+    codes, names and messages repeated in a document are stored once)."""
+    return pickle.dumps(
         [
-            [f.code, f.name, f.start, f.end, f.replacement, int(f.applicability), f.message, f.fix,
-             f.confidence, f.line, f.col]
+            (f.code, f.name, f.start, f.end, f.replacement, int(f.applicability), f.message, f.fix,
+             f.confidence, f.line, f.col)
             for f in findings
         ],
-        ensure_ascii=False,
-        separators=(",", ":"),
+        protocol=pickle.HIGHEST_PROTOCOL,
     )
 
 
-def load(payload: str, doc: Document) -> list[Finding]:
+def load(payload: bytes, doc: Document) -> list[Finding]:
     text, name, apps = doc.text, doc.doc, APPLICABILITY
     return [
         Finding(name, code, rule, start, end, text[start:end], repl, apps[app], msg, fix, conf, line, col)
-        for code, rule, start, end, repl, app, msg, fix, conf, line, col in json.loads(payload)
+        for code, rule, start, end, repl, app, msg, fix, conf, line, col in pickle.loads(payload)
     ]
+
+
+SCHEMA = 2  # PRAGMA user_version: 2 = pickled findings (1 was JSON text)
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Create the tables; a cache written in another format is emptied (it only costs a rescan)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA:
+        return
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see it done
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+            conn.execute("DROP TABLE IF EXISTS findings")
+            conn.execute("DROP TABLE IF EXISTS stats")
+            conn.execute("CREATE TABLE findings (key TEXT PRIMARY KEY, payload BLOB NOT NULL)")
+            conn.execute("CREATE TABLE stats (key TEXT PRIMARY KEY, payload BLOB NOT NULL)")
+            conn.execute(f"PRAGMA user_version = {SCHEMA}")
 
 
 class FindingCache:
@@ -58,15 +76,14 @@ class FindingCache:
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=OFF")
-                conn.execute("CREATE TABLE IF NOT EXISTS findings (key TEXT PRIMARY KEY, payload TEXT NOT NULL)")
-                conn.execute("CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, payload BLOB NOT NULL)")
+                _migrate(conn)
                 self._conn = conn
             except (sqlite3.Error, OSError):
                 self.usable = False  # a read-only or broken cache only costs speed
         return self._conn
 
     def get_many(self, keys: list[str], table: str = "findings") -> dict[str, str]:
-        """Cached payloads of the keys found; `table` is "findings" (JSON text) or "stats" (pickles)."""
+        """Cached payloads of the keys found; `table` is "findings" or "stats" (pickles, or link keys)."""
         conn = self._connect()
         if conn is None or not keys:
             return {}

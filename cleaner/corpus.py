@@ -161,8 +161,15 @@ def discover(paths: list[str]) -> list[SourceFile]:
     return files
 
 
-def load(source: SourceFile, options: Options, problems: list[str], unit: Unit | None = None) -> Loaded:
-    """Read one file (or one unit of it) into Documents; bad input goes to `problems`, one line each."""
+def load(
+    source: SourceFile, options: Options, problems: list[str], unit: Unit | None = None,
+    taken: dict[str, int] | None = None,
+) -> Loaded:
+    """Read one file (or one unit of it) into Documents; bad input goes to `problems`, one line each.
+
+    `taken`: record names that earlier chunks of the same JSONL file gave (name -> line), so a record
+    repeating one of their ids is renamed as it would be within one chunk.
+    """
     loaded = Loaded(source)
     first_line = unit.first_line if unit is not None else 1
     try:
@@ -187,7 +194,7 @@ def load(source: SourceFile, options: Options, problems: list[str], unit: Unit |
         loaded.documents.append(Document(source.rel, text, source.rel, _source_of(source.rel), encoding))
         return loaded
     loaded.records = []
-    taken: dict[str, int] = {}  # doc -> line, so two records with one id keep their own text
+    taken = dict(taken) if taken else {}  # doc -> line, so two records with one id keep their own text
     for number, raw_bytes in enumerate(split_jsonl_lines(data), start=first_line):
         text_line, encoding = decode(raw_bytes)
         # the raw line round-trips byte for byte (written back with errors="surrogateescape")
@@ -225,6 +232,15 @@ def load(source: SourceFile, options: Options, problems: list[str], unit: Unit |
         record.data, record.document = obj, document
         loaded.documents.append(document)
     return loaded
+
+
+def record_names(loaded: Loaded, unit: Unit) -> list[tuple[str, int]]:
+    """(document name, line number) of each record of a JSONL unit that became a document."""
+    return [
+        (record.document.doc, unit.first_line + k)
+        for k, record in enumerate(loaded.records or [])
+        if record.document is not None
+    ]
 
 
 def split_jsonl_lines(data: bytes) -> list[bytes]:

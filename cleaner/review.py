@@ -302,8 +302,14 @@ class _Meter:
     total: int
     callback: Callable[[int, int], None] | None
     done: int = 0
+    stages: int = 0
+
+    def stage(self, _name: str) -> None:
+        """run() reads everything (stage 1), then scans (stage 2): each is half of the bar."""
+        self.stages += 1
+        self.done = self.total * (self.stages - 1)
 
     def advance(self, size: int, _docs: int) -> None:
         self.done += size
         if self.callback is not None:
-            self.callback(self.done, self.total)
+            self.callback(self.done, self.total * 2)

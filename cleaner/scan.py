@@ -12,7 +12,7 @@ from typing import Any
 from cleaner.cache import FindingCache, cache_key, dump_stats, load_stats
 from cleaner.cache import dump as dump_findings
 from cleaner.cache import load as load_findings
-from cleaner.corpus import Loaded, Options, Unit, load
+from cleaner.corpus import Loaded, Options, Unit, load, record_names
 from cleaner.model import Document, Finding
 from cleaner.passes import Pass, Settings, build_passes, validate
 from cleaner.rules import RuleSet, ignored_changes
@@ -183,10 +183,11 @@ class Observed:
     fingerprint: str
     documents: int
     stats: bytes | None = None  # pickled per-pass statistics, when computed in this run
+    names: list[tuple[str, int]] | None = None  # (document, line) in a chunk of a larger JSONL file
+    stats_key: str = ""
 
-    @property
-    def stats_key(self) -> str:
-        return "observe:" + self.fingerprint
+    def __post_init__(self) -> None:
+        self.stats_key = self.stats_key or "observe:" + self.fingerprint
 
 
 def _observe_unit(unit: Unit) -> Observed:
@@ -195,6 +196,8 @@ def _observe_unit(unit: Unit) -> Observed:
     problems: list[str] = []
     loaded = load(unit.source, _WORKER["options"], problems, unit)
     seen = Observed(scanner.fingerprint(unit, loaded, problems), len(loaded.documents))
+    if unit.parts > 1:
+        seen.names = record_names(loaded, unit)
     if cache is None or not cache.has(seen.stats_key, "stats"):  # (the passes are built only then)
         seen.stats = dump_stats(_statistics(scanner, loaded))
     return seen
@@ -216,11 +219,11 @@ def reduce_tree(items: list, merge: Callable[[Any, Any], Any]) -> Any:
     return items[0]
 
 
-def _scan_unit(task: tuple[Unit, str]) -> tuple[Any, list, int]:
+def _scan_unit(task: tuple[Unit, str, dict[str, int] | None]) -> tuple[Any, list, int]:
     """Load, scan and finish one unit in a worker; only the finished (compact) result goes back."""
-    unit, wide = task
+    unit, wide, taken = task
     problems: list[str] = []
-    loaded = load(unit.source, _WORKER["options"], problems, unit)
+    loaded = load(unit.source, _WORKER["options"], problems, unit, taken)
     findings, new_entries = _WORKER["scanner"].scan_loaded(loaded, _WORKER["cache"], wide)
     finished = _WORKER["finish"](ScanResult(loaded, findings, problems))
     return finished, new_entries, len(loaded.documents)
@@ -262,6 +265,7 @@ def run(
         scanner.passes  # built once here, before workers fork, when they will surely be needed
 
     seen = _observe_all(ctx, jobs, state, units, batch, progress)
+    taken = _names_taken_before(units, seen)
     if progress is not None:
         progress.stage("2/2 scan")
     corpus = hashlib.sha256("".join(s.fingerprint for s in seen).encode()).hexdigest()[:32]
@@ -285,7 +289,7 @@ def run(
                 new_links.append((named[i], key))
         todo = [i for i in todo if i not in outputs]
 
-    results = _map_lazy(ctx, jobs, state, _scan_unit, [(units[i], wide[i]) for i in todo], batch)
+    results = _map_lazy(ctx, jobs, state, _scan_unit, [(units[i], wide[i], taken.get(i)) for i in todo], batch)
     try:
         for i, unit in enumerate(units):
             if i in outputs:
@@ -306,6 +310,27 @@ def run(
     finally:
         results.close()
         _WORKER.clear()
+
+
+def _names_taken_before(units: list[Unit], seen: list[Observed]) -> dict[int, dict[str, int]]:
+    """For each chunk of a large JSONL file, the names of its records that an earlier chunk of the
+    file already gave (name -> line there): the chunk renames those records when it is scanned, and
+    its fingerprint says so. Holds one file's names at a time, and lets go of them after."""
+    out: dict[int, dict[str, int]] = {}
+    names: dict[str, int] = {}
+    for i, (unit, s) in enumerate(zip(units, seen, strict=True)):
+        if unit.part == 0:
+            names = {}
+        if s.names is None:
+            continue
+        clash = {name: names[name] for name, _ in s.names if name in names}
+        for name, line in s.names:
+            names.setdefault(name, line)
+        if clash:
+            out[i] = clash
+            s.fingerprint = hashlib.sha256(f"{s.fingerprint}\0{sorted(clash.items())}".encode()).hexdigest()[:32]
+        s.names = None
+    return out
 
 
 def _linked_outputs(cache: FindingCache, named: list[str]) -> dict[int, bytes]:

@@ -88,3 +88,20 @@ def test_a_record_id_with_a_lone_surrogate_does_not_crash(tmp_path, monkeypatch,
     assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["totals"]["documents"] == 1
     assert main(["scan", "in", "--no-cache", "-q"]) == 0
     assert "BP001" in capsys.readouterr().out
+
+
+def test_a_duplicate_id_in_another_chunk_of_a_large_jsonl_file_is_renamed(tmp_path, monkeypatch, capsys):
+    from cleaner import corpus
+
+    monkeypatch.chdir(tmp_path)
+    lines = [json.dumps({"id": f"r{n}", "text": f"Record {n} says hello.\n"}) for n in range(40)]
+    lines[30] = json.dumps({"id": "r3", "text": "A second record with the id r3.\n"})
+    (tmp_path / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(corpus, "plan", lambda files, chunk_bytes=200: plan(files, chunk_bytes=200))
+    assert len(corpus.plan(corpus.discover(["big.jsonl"]))) > 3  # the two r3 records are in different chunks
+    for cache in (["--no-cache"], ["--cache", "c"], ["--cache", "c"]):
+        status = main(["apply", "big.jsonl", "--out", "out", "--auto", "-q", *cache])
+        err = capsys.readouterr().err
+        assert status == 2 and "big.jsonl:31: duplicate id 'r3' (also on line 4); this record is named big.jsonl#31" in err
+    out = [json.loads(line) for line in (tmp_path / "out" / "big.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert out[30]["text"] == "A second record with the id r3.\n" and out[3]["text"] == "Record 3 says hello.\n"

@@ -5,10 +5,20 @@ from __future__ import annotations
 import re
 from string import ascii_letters
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cleaner.passes.substitute import _UNSAFE, DOUBLED_WORD, DoubledWords, matcher
+from cleaner.passes.substitute import (
+    _UNSAFE,
+    DOUBLED_WORD,
+    DoubledWords,
+    LedBy,
+    _Needles,
+    _shared_starts,
+    first_characters,
+    matcher,
+)
 
 REGEX = re.compile(DOUBLED_WORD, re.IGNORECASE | re.MULTILINE)
 FAST = DoubledWords(REGEX)
@@ -67,3 +77,60 @@ def test_other_patterns_keep_their_finditer():
     regex = re.compile(r"\bfoo\b")
     assert matcher(regex) == regex.finditer
     assert matcher(re.compile(DOUBLED_WORD)) == re.compile(DOUBLED_WORD).finditer  # case-sensitive: not it
+
+
+# ---------------------------------------------------------------- shared prefilter needles
+
+NEEDLES = [" ,", " .", " ;", " :", " !", " ?", "  ", "\xa0,", "\xa0.", "\xa0;", "“", "$", ". ", "ab"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(" ,.;:!?\xa0“$ab"), max_size=30))
+@example("  ,")  # a needle right after another one's first character
+def test_shared_needles_answer_like_in(text):
+    holds = _Needles(text, _shared_starts(NEEDLES)).holds
+    assert [holds(n) for n in NEEDLES] == [n in text for n in NEEDLES]
+
+
+def test_only_first_characters_of_three_needles_are_shared():
+    assert set(_shared_starts(NEEDLES)) == {" ", "\xa0"}
+
+
+# ---------------------------------------------------------------- patterns led by a set of characters
+
+@pytest.mark.parametrize(
+    "pattern, flags, firsts",
+    [
+        (r"([$€£¥])[ \u00a0]+(\d)", 0, "$£¥€"),
+        (r"(?:a|b)c|d", 0, "abd"),
+        (r"[.,]x|(y)", 0, ",.y"),
+        (r"a|B", re.IGNORECASE, None),  # cased: other cases match too
+        (r"[$€]|\d", 0, None),
+        (r"(?i:[$€])x", 0, None),  # scoped flags
+        (r"x*y", 0, None),
+        (r"[ab]+c", 0, "ab"),
+        (r"(?:x|yz)*?w", 0, None),
+        (r"(?<=a)b", 0, None),
+        (r"[^ab]", 0, None),
+        (r"[a-c]", 0, None),
+    ],
+)
+def test_first_characters(pattern, flags, firsts):
+    assert first_characters(re.compile(pattern, flags)) == firsts
+
+
+LED = [re.compile(p) for p in (r"([$€£¥])[ \u00a0]+(\d)", r"[ab]+", r"(?:ab|ba)a?|c")]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("$€£¥ \xa012abc"), max_size=80))
+@example("$" * 40 + " 1")  # past the limit: the plain scan
+def test_led_by_matches_the_regex(text):
+    for regex in LED:
+        fast = LedBy(regex, first_characters(regex)).finditer(text)
+        assert [m.span() for m in fast] == [m.span() for m in regex.finditer(text)]
+
+
+def test_default_currency_rule_is_led_by_its_signs(ruleset):
+    finditer = matcher(ruleset.by_code["TY001"].regex(ignore_case_default=False))
+    assert isinstance(finditer.__self__, LedBy)

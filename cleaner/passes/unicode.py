@@ -5,9 +5,14 @@ from __future__ import annotations
 import difflib
 import html
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
+from re import _constants as sre  # to read ftfy's patterns: see required_chars
+from re import _parser as sre_parse
 
 import ftfy
+import ftfy.badness
+import ftfy.chardata
 import ftfy.fixes
 
 from cleaner.model import Document, Finding
@@ -74,6 +79,7 @@ class UnicodePass(Pass):
         self.config = ftfy.TextFixerConfig(**options, explain=True)
         self.needs = needs_ftfy_pattern(options["uncurl_quotes"])
         self.active = any(name in self.by_fixer for name in FTFY_OPTIONS)
+        self.unchanged = unchanged_check(self.config)
 
     def scan(self, doc: Document) -> Iterable[Finding]:
         findings: list[Finding] = []
@@ -107,7 +113,7 @@ class UnicodePass(Pass):
             pos = text.rfind("\n", 0, m.start()) + 1
             brk = text.find("\n", m.start()) + 1 or len(text)
             segment = text[pos:brk]
-            fixed, steps = ftfy.fix_and_explain(segment, html_off if 0 <= lt < brk else config)
+            fixed, steps = self._fix(segment, html_off if 0 <= lt < brk else config)
             if fixed != segment:
                 yield from self._diff(doc, pos, segment, fixed, steps or [])
             m = needs(text, brk)
@@ -124,10 +130,16 @@ class UnicodePass(Pass):
             if config.unescape_html == "auto" and "<" in segment:
                 config = config._replace(unescape_html=False)
             if needs_ftfy(segment, self.needs):
-                fixed, steps = ftfy.fix_and_explain(segment, config)
+                fixed, steps = self._fix(segment, config)
                 if fixed != segment:
                     yield from self._diff(doc, pos, segment, fixed, steps or [])
             pos = brk
+
+    def _fix(self, segment: str, config: ftfy.TextFixerConfig) -> tuple[str, list | None]:
+        """ftfy.fix_and_explain, skipped for the many segments (accents, Cyrillic) it would leave alone."""
+        if self.unchanged is not None and self.unchanged(segment, config):
+            return segment, []
+        return ftfy.fix_and_explain(segment, config)
 
     def _diff(self, doc: Document, offset: int, segment: str, fixed: str, steps) -> Iterable[Finding]:
         used = _fixers_of(steps)
@@ -151,6 +163,210 @@ class UnicodePass(Pass):
             if name in self.by_fixer:
                 return self.by_fixer[name]
         return next(r for n, r in self.by_fixer.items() if n != "input_encoding")
+
+
+# ---------------------------------------------------------------- text ftfy leaves alone
+#
+# ftfy.fix_and_explain runs its fixers in turn until the text stops changing; when no enabled fixer
+# changes the segment, it returns the segment itself with no steps. Most segments the fast path sends
+# to ftfy (a name with an accent, a Cyrillic paragraph) are such segments, and proving that each fixer
+# leaves them alone is much cheaper than running ftfy: mostly ftfy's own mojibake detector, is_bad,
+# which is a slow regex when searched over a whole segment.
+
+# the ftfy options fix_and_explain reads; a newer ftfy with another option gets no shortcut
+KNOWN_CONFIG = frozenset(FTFY_OPTIONS) | {
+    "restore_byte_a0", "replace_lossy_sequences", "decode_inconsistent_utf8",  # inside fix_encoding
+    "max_decode_length", "explain",
+}
+# the patterns and tables the fixers change text with: no match (no key) means no change
+FIXER_PATTERNS = {
+    "fix_c1_controls": [ftfy.chardata.C1_CONTROL_RE],
+    "fix_surrogates": [ftfy.fixes.SURROGATE_RE],  # it changes nothing unless this one matches
+    "remove_terminal_escapes": [ftfy.fixes.ANSI_RE],
+    "uncurl_quotes": [ftfy.chardata.SINGLE_QUOTE_RE, ftfy.chardata.DOUBLE_QUOTE_RE],
+}
+FIXER_TABLES = {
+    "remove_control_chars": ftfy.chardata.CONTROL_CHARS,
+    "fix_latin_ligatures": ftfy.chardata.LIGATURES,
+    "fix_character_width": ftfy.chardata.WIDTH_MAP,
+}
+# the letters of the scripts news text is written in, and its punctuation: the characters required_chars
+# avoids when it can (only a matter of speed, so rough weights do)
+COMMON_LETTERS = frozenset(
+    chr(c) for c in [*range(0xC0, 0x100), *range(0x391, 0x3CA), *range(0x410, 0x450)] if chr(c).isalpha()
+)
+COMMON_PUNCTUATION = frozenset([chr(c) for c in range(0x2000, 0x2070)] + ["\xa0", "\xab", "\xbb", "\xa9"])
+
+
+def _plain_chars(op, av) -> frozenset[str] | None:
+    """The characters a LITERAL or IN item of a parsed pattern matches, or None if not a plain list."""
+    if op is sre.LITERAL:
+        return frozenset(chr(av))
+    if op is not sre.IN:
+        return None
+    chars: set[str] = set()
+    for kind, value in av:
+        if kind is sre.LITERAL:
+            chars.add(chr(value))
+        elif kind is sre.RANGE:
+            chars.update(map(chr, range(value[0], value[1] + 1)))
+        else:  # NEGATE, CATEGORY (\s, \w): too wide to look for
+            return None
+    return frozenset(chars)
+
+
+def _local(items) -> bool:
+    """True when the parsed items only match characters, with nothing that looks outside the match.
+
+    So a match found in text[lo:hi] (search with pos and endpos) is a match in the whole text, and a
+    match of the whole text that lies in [lo, hi) is found there. '^' is allowed: without MULTILINE it
+    matches only at the real start of the string, whatever pos is.
+    """
+    for op, av in items:
+        if op in (sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN):
+            continue
+        if op is sre.AT and av in (sre.AT_BEGINNING, sre.AT_BEGINNING_STRING):
+            continue
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and _local(av[2]):
+            continue
+        if op is sre.SUBPATTERN and av[1] == av[2] == 0 and _local(av[3]):
+            continue
+        if op is sre.BRANCH and all(_local(b) for b in av[1]):
+            continue
+        return False
+    return True
+
+
+def _rarity(chars: frozenset[str]) -> tuple[int, int]:
+    """How often text holds one of chars, roughly: ASCII by far the most, then common letters, punctuation."""
+    weight = 100 * sum(c.isascii() for c in chars)
+    weight += 10 * len(chars & COMMON_LETTERS) + 2 * len(chars & COMMON_PUNCTUATION)
+    return (weight, len(chars))
+
+
+def _branches(pattern: re.Pattern[str]):
+    """The parsed pattern and its alternatives (one, if it has no top-level '|'); None if case-folding."""
+    if pattern.flags & (re.IGNORECASE | re.LOCALE):
+        return None
+    tree = sre_parse.parse(pattern.pattern, pattern.flags)
+    items = list(tree)
+    return tree, (items[0][1][1] if len(items) == 1 and items[0][0] is sre.BRANCH else [items])
+
+
+def required_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Characters every match of pattern holds one of; None if that cannot be read off the pattern.
+
+    Per alternative, the characters of one item it must match (a top-level character or class), the
+    rarest kind in text, so text rarely holds one. Read from the parsed pattern, so a newer ftfy's
+    patterns are read as they are.
+    """
+    parsed = _branches(pattern)
+    if parsed is None:
+        return None
+    required: set[str] = set()
+    for branch in parsed[1]:
+        sets = [chars for chars in (_plain_chars(op, av) for op, av in branch) if chars is not None]
+        if not sets:
+            return None
+        required |= min(sets, key=_rarity)
+    return frozenset(required)
+
+
+def match_width(pattern: re.Pattern[str]) -> int | None:
+    """The longest match of pattern, if bounded and every match is found in any window holding it."""
+    parsed = _branches(pattern)
+    if parsed is None or pattern.flags & re.MULTILINE or not _local(list(parsed[0])):
+        return None
+    width = parsed[0].getwidth()[1]
+    return width if width < sre.MAXREPEAT else None
+
+
+def char_class(chars: Iterable[str]) -> str:
+    """A regex character class of exactly these characters."""
+    return "[" + "".join(f"\\U{ord(c):08x}" for c in sorted(chars)) + "]"
+
+
+def windowed_search(pattern: re.Pattern[str]) -> Callable[[str], bool] | None:
+    """A function equal to `pattern.search(text) is not None`, fast on text that rarely holds its chars.
+
+    It looks for the characters every match must hold and searches only the window around each one
+    (as wide as the longest match on either side), where any match holding it lies. None if the
+    pattern's shape does not allow this.
+    """
+    chars, width = required_chars(pattern), match_width(pattern)
+    if chars is None or width is None:
+        return None
+    anchor = re.compile(char_class(chars) + "+").search
+    search = pattern.search
+    reach = width - 1
+
+    def matches(text: str) -> bool:
+        m = anchor(text)
+        while m is not None:
+            lo, hi = max(m.start() - reach, 0), m.end() + reach
+            m = anchor(text, m.end())
+            while m is not None and m.start() - reach <= hi:  # overlapping windows: search them as one
+                hi = m.end() + reach
+                m = anchor(text, m.end())
+            if search(text, lo, hi):
+                return True
+        return False
+
+    return matches
+
+
+IS_BAD = windowed_search(ftfy.badness.BADNESS_RE)
+
+
+def is_bad(text: str) -> bool:
+    """ftfy.badness.is_bad(text), searched only around the characters mojibake is made of."""
+    if IS_BAD is None:
+        return ftfy.badness.is_bad(text)
+    return IS_BAD(text)
+
+
+def suspect_chars(config: ftfy.TextFixerConfig) -> frozenset[str] | None:
+    """Characters without which the enabled regex- and table-based fixers change nothing (None: unknown)."""
+    chars: set[str] = set()
+    for name, patterns in FIXER_PATTERNS.items():
+        for pattern in patterns if getattr(config, name) else ():
+            required = required_chars(pattern)
+            if required is None:
+                return None
+            chars |= required
+    for name, table in FIXER_TABLES.items():
+        if getattr(config, name):
+            chars.update(map(chr, table))
+    return frozenset(chars)
+
+
+def unchanged_check(config: ftfy.TextFixerConfig) -> Callable[[str, ftfy.TextFixerConfig], bool] | None:
+    """A check that is true only when ftfy.fix_and_explain(segment, config) returns segment unchanged.
+
+    Built for the pass's config; called with it or with its HTML-off twin. None when this ftfy has an
+    option it does not know (then every segment goes to ftfy).
+    """
+    chars = suspect_chars(config)
+    if chars is None or set(config._fields) - KNOWN_CONFIG:
+        return None
+    suspect = re.compile(char_class(chars)).search if chars else None
+    entity = ftfy.chardata.HTML_ENTITY_RE.search
+    form = config.normalization
+    fix_encoding, fix_line_breaks = config.fix_encoding, config.fix_line_breaks
+
+    def unchanged(segment: str, config: ftfy.TextFixerConfig) -> bool:
+        html = config.unescape_html
+        if html and not (html == "auto" and "<" in segment) and entity(segment):
+            return False
+        if suspect is not None and suspect(segment):
+            return False
+        if fix_line_breaks and ftfy.fixes.fix_line_breaks(segment) != segment:
+            return False
+        if form is not None and not unicodedata.is_normalized(form, segment):
+            return False
+        return not (fix_encoding and is_bad(segment))
+
+    return unchanged
 
 
 # fixers whose effect on a piece of text can be checked on that piece alone
@@ -250,7 +466,8 @@ def _edits(segment: str, fixed: str) -> list[tuple[int, int, int, int]]:
     # the tokens as one string for the fast matcher: an entity (never equal to one character of fixed)
     # becomes a character that occurs in neither text
     stand_in = next(c for c in map(chr, range(0xE000, 0x110000)) if c not in segment and c not in fixed)
-    matcher = _StrMatcher(None, "".join(t if len(t) == 1 else stand_in for t in tokens), fixed, autojunk=False)
+    stood_in = "".join(t if len(t) == 1 else stand_in for t in tokens)
+    matcher = _StrMatcher(None, stood_in, fixed, autojunk=False)
     edits = []
     for op, t1, t2, j1, j2 in matcher.get_opcodes():
         if op == "equal":

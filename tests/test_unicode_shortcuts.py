@@ -1,0 +1,246 @@
+"""The unicode pass's shortcuts around ftfy give exactly what the plain path gives.
+
+Each shortcut is compared with what it stands for: the windowed is_bad with ftfy's own, the no-change
+check with ftfy.fix_and_explain, and the whole pass with the pass that has its shortcuts turned off.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import re
+from pathlib import Path
+
+import ftfy
+import ftfy.badness
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaner.model import Document
+from cleaner.passes import unicode as un_mod
+from cleaner.passes.unicode import UnicodePass, is_bad, match_width, required_chars, windowed_search
+from cleaner.scan import Scanner
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "unicode"
+BADNESS_RE = ftfy.badness.BADNESS_RE
+# every character the mojibake detector names, and the ASCII it reads around them
+MOJIBAKE_CHARS = sorted(set(re.sub(r"\\.|[-\[\]^|(){}?.*+ \n]", "", BADNESS_RE.pattern)))
+AROUND = list("aZ .,!?\t\n1")
+
+
+def sample_texts() -> list[str]:
+    """The repository's sample corpus and the unicode test cases, as one list of texts."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
+    for name in ("repairs.json", "known_failures.json"):
+        texts += [c["text"] for c in json.loads((DATA / name).read_text(encoding="utf-8"))]
+    texts += json.loads((DATA / "negatives.json").read_text(encoding="utf-8"))
+    return texts
+
+
+def corrupted(text: str, rng: random.Random) -> str:
+    """Text with mojibake, entities and controls put into some lines (as bench/scan_speed.py does)."""
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        roll = rng.random()
+        if roll < 0.2:
+            lines[k] = line.encode("utf-8").decode("cp1252", errors="replace")
+        elif roll < 0.3:
+            lines[k] = line.replace("’", "â€™", 2).replace(" and ", " &amp; ", 1).replace("é", "&eacute;")
+        elif roll < 0.4:
+            lines[k] = line.replace(" ", " \x07", 2)
+    return "\n".join(lines)
+
+
+def pass_of(scanner: Scanner) -> UnicodePass:
+    (found,) = [p for p in scanner.passes if isinstance(p, UnicodePass)]
+    return found
+
+
+@pytest.fixture(scope="module")
+def passes(ruleset) -> list[UnicodePass]:
+    """The pass with the default UN rules and with every UN rule."""
+    every = [r.code for r in ruleset.rules if r.prefix == "UN"]
+    return [pass_of(Scanner(ruleset, select=["UN"])), pass_of(Scanner(ruleset, select=every))]
+
+
+def plain_findings(p: UnicodePass, doc: Document) -> list:
+    """The pass's findings with its no-change shortcut turned off (every flagged segment to ftfy)."""
+    unchanged, p.unchanged = p.unchanged, None
+    try:
+        return list(p.scan(doc))
+    finally:
+        p.unchanged = unchanged
+
+
+# ---------------------------------------------------------------- is_bad, searched in windows
+
+
+def test_is_bad_is_windowed_for_this_ftfy():
+    assert un_mod.IS_BAD is not None, "the windowed search no longer applies to ftfy's BADNESS_RE"
+    assert match_width(BADNESS_RE) == 7
+
+
+def test_every_pair_of_mojibake_characters_is_bad_exactly_when_ftfy_says_so():
+    chars = MOJIBAKE_CHARS + AROUND
+    pairs = ["".join(p) for p in itertools.product(chars, repeat=2)]
+    assert [p for p in pairs if is_bad(p) != ftfy.badness.is_bad(p)] == []
+    assert [p for p in pairs if is_bad(f"ab {p} cd") != ftfy.badness.is_bad(f"ab {p} cd")] == []
+
+
+MOJIBAKE_TEXT = st.text(alphabet=st.sampled_from(MOJIBAKE_CHARS + AROUND * 8), max_size=40)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(MOJIBAKE_TEXT)
+def test_is_bad_equals_ftfy(text):
+    assert is_bad(text) == ftfy.badness.is_bad(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=60))
+def test_is_bad_equals_ftfy_on_any_text(text):
+    assert is_bad(text) == ftfy.badness.is_bad(text)
+
+
+def test_is_bad_equals_ftfy_on_every_line_of_the_samples():
+    rng = random.Random(7)
+    lines = [line for t in sample_texts() for line in corrupted(t, rng).split("\n")]
+    assert any(ftfy.badness.is_bad(line) for line in lines)
+    assert [line for line in lines if is_bad(line) != ftfy.badness.is_bad(line)] == []
+
+
+def examples_of(branch) -> list[str]:
+    """Strings made item by item from one parsed alternative of BADNESS_RE (not all of them match it)."""
+    choices = []
+    for op, av in branch:
+        chars = un_mod._plain_chars(op, av)
+        if chars is not None:
+            ordered = sorted(chars)
+            choices.append(sorted({ordered[0], ordered[-1], ordered[len(ordered) // 2]}))
+        elif str(op) == "AT":
+            choices.append([""])
+        elif str(op) == "MAX_REPEAT":
+            choices.append(["", " "])
+        else:  # ANY, or a negated or \w class
+            choices.append([" ", "x", "é", "1"])
+    return ["".join(p) for p in itertools.product(*choices)]
+
+
+def test_every_alternative_of_badness_is_found_wherever_it_sits():
+    # the longest alternatives need the whole window on either side of the character found
+    branches = un_mod._branches(BADNESS_RE)[1]
+    matching = [e for b in branches for e in examples_of(b) if BADNESS_RE.fullmatch(e)]
+    assert len(matching) > len(branches)
+    for example in matching:
+        for text in (example, f"ab {example}", f"{example} cd", f"ab {example} cd"):
+            assert is_bad(text) == ftfy.badness.is_bad(text), text
+
+
+def test_every_match_holds_a_required_character():
+    required = required_chars(BADNESS_RE)
+    rng = random.Random(3)
+    chars = MOJIBAKE_CHARS + AROUND * 8
+    for _ in range(20000):
+        text = "".join(rng.choice(chars) for _ in range(12))
+        for m in BADNESS_RE.finditer(text):
+            assert set(m.group()) & required, m.group()
+
+
+@pytest.mark.parametrize(
+    "pattern, text",
+    [
+        (r"^[ÃÂ] ", "Ã x"),  # '^' at the real start, where the window starts at 0
+        (r"^[ÃÂ] ", "xÃ x"),  # ... and nowhere else, though the window starts after it
+        (r"[a-z]\s?Ã ", "xyz Ã q"),
+        (r"é[^a-z]", "abcé"),  # a match would run past the text's end: none
+        (r"é.é", "é\né é.é"),
+    ],
+)
+def test_windowed_search_equals_search(pattern, text):
+    compiled = re.compile(pattern)
+    found = windowed_search(compiled)
+    assert found is not None
+    for k in range(len(text) + 1):
+        for piece in (text[:k], text[k:], "x" * k + text, text + "é" * k):
+            assert found(piece) == (compiled.search(piece) is not None), piece
+
+
+@pytest.mark.parametrize("pattern", [r"é$", r"é\b", r"é(?=x)", r"(?<=x)é", r"é+", r"(?i)é", r"(?m)^é", r"\w"])
+def test_windowed_search_refuses_patterns_that_look_beyond_a_window(pattern):
+    assert windowed_search(re.compile(pattern)) is None
+
+
+# ---------------------------------------------------------------- segments ftfy leaves alone
+
+
+def check_unchanged(p: UnicodePass, text: str) -> None:
+    """Where the pass's check says ftfy changes nothing, ftfy changes nothing (HTML on and off)."""
+    for config in (p.config, p.config._replace(unescape_html=False)):
+        if p.unchanged(text, config):
+            assert ftfy.fix_and_explain(text, config) == (text, []), (text, config)
+
+
+def test_the_check_is_on(passes):
+    assert all(p.unchanged is not None for p in passes)
+
+
+def test_every_bmp_character_in_context(passes):
+    for p in passes:
+        for c in map(chr, range(0x10000)):
+            check_unchanged(p, f"ab{c}cd")
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MOJIBAKE_TEXT)
+def test_unchanged_means_ftfy_leaves_it_alone(passes, text):
+    for p in passes:
+        check_unchanged(p, text)
+
+
+MIXED = st.lists(
+    st.one_of(
+        st.sampled_from(["Ã©", "â€™", "&amp;", "&lt;", "<", "\x07", "\x92", "\x1b[31m", "e\u0301", "ﬁ"]),
+        st.sampled_from(["Ｌ", "ＬＯ"]),
+        st.sampled_from(["\r\n", "\u2028", "\ud83d", "\ude00", "“", "’", "é", "Київ", " the "]),
+        st.text(alphabet=st.characters(codec="utf-8", max_codepoint=0x2200), max_size=4),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MIXED)
+def test_unchanged_means_ftfy_leaves_it_alone_on_mixed_text(passes, text):
+    for p in passes:
+        check_unchanged(p, text)
+
+
+def test_clean_text_with_accents_and_cyrillic_skips_ftfy(passes):
+    for text in ["Café in Kyiv", "Зеленський заявив, що «це» так.", "naïve façade – “quoted”", "Ünïcödé"]:
+        assert passes[0].unchanged(text, passes[0].config), text
+
+
+# ---------------------------------------------------------------- the pass, with and without shortcuts
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MIXED)
+def test_findings_equal_the_plain_path(passes, text):
+    doc = Document("doc", text, "doc")
+    for p in passes:
+        assert list(p.scan(doc)) == plain_findings(p, doc)
+
+
+def test_findings_equal_the_plain_path_on_the_samples(passes):
+    rng = random.Random(11)
+    docs = [Document(f"d{k}", corrupted(t, rng), f"d{k}") for k, t in enumerate(sample_texts() * 3)]
+    total = 0
+    for p in passes:
+        for doc in docs:
+            found = list(p.scan(doc))
+            assert found == plain_findings(p, doc), doc.doc
+            total += len(found)
+    assert total > 100

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import compress, repeat
+from operator import attrgetter
 from typing import Any
 
 from cleaner.cache import FindingCache, cache_key, dump_stats, load_stats
 from cleaner.cache import dump as dump_findings
 from cleaner.cache import load as load_findings
 from cleaner.corpus import Loaded, Options, Unit, load, record_names
-from cleaner.model import Document, Finding
+from cleaner.model import Document, Finding, placed
 from cleaner.passes import Pass, Settings, build_passes, validate
 from cleaner.rules import RuleSet, ignored_changes
-from cleaner.text import LineIndex
+from cleaner.text import positions
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, worker start-up costs more than it saves
 
@@ -397,25 +400,28 @@ def locate(doc: Document, findings: list[Finding]) -> list[Finding]:
     """
     if not findings:
         return findings
-    best: dict[tuple[int, int, str], Finding] = {}
-    for f in findings:
-        key = (f.start, f.end, f.replacement)
-        kept = best.get(key)
-        if kept is None or (-f.applicability, -f.confidence, f.code) < (-kept.applicability, -kept.confidence, kept.code):
-            best[key] = f
-    position = LineIndex(doc.text).position
-    placed = []
-    for f in best.values():
-        original = f.original
-        if original and original[0] in "\r\n":  # a span that starts with line breaks: the line after them
-            lead = len(original) - len(original.lstrip("\r\n"))
-            line, col = position(min(f.start + lead, max(f.end - 1, f.start)))
-        else:
-            line, col = position(f.start)
-        # the positional constructor: several times cheaper than dataclasses.replace on a hot path
-        placed.append(
-            Finding(f.doc, f.code, f.name, f.start, f.end, original, f.replacement, f.applicability,
-                    f.message, f.fix, f.confidence, line, col)
-        )
-    placed.sort(key=lambda f: (f.start, f.end, f.code, f.replacement))
-    return placed
+    collecting = gc.isenabled()
+    if collecting:  # findings hold no cycles: no collection while thousands of them are copied
+        gc.disable()
+    try:
+        best: dict[tuple[int, int, str], Finding] = {}
+        for f in findings:
+            key = (f.start, f.end, f.replacement)
+            kept = best.get(key)
+            if kept is None or (-f.applicability, -f.confidence, f.code) < (
+                -kept.applicability, -kept.confidence, kept.code
+            ):
+                best[key] = f
+        # sorted first: then each position is counted from the one before (text.py: positions)
+        kept = sorted(best.values(), key=attrgetter("start", "end", "code", "replacement"))
+        offsets = list(map(attrgetter("start"), kept))
+        # a span that starts with line breaks: the line after them
+        breaks = map(str.startswith, map(attrgetter("original"), kept), repeat(("\r", "\n")))
+        for k in compress(range(len(kept)), breaks):
+            f = kept[k]
+            lead = len(f.original) - len(f.original.lstrip("\r\n"))
+            offsets[k] = min(f.start + lead, max(f.end - 1, f.start))
+        return placed(kept, *positions(doc.text, offsets))
+    finally:
+        if collecting:
+            gc.enable()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import bisect
 import re
 from itertools import accumulate, compress, count, repeat
-from operator import add, itemgetter
+from operator import add, itemgetter, sub
 from typing import NamedTuple
+
+import numpy as np
 
 WORD_RE = re.compile(r"\w+(?:[’'-]\w+)*")
 
@@ -67,11 +69,42 @@ class LineIndex:
     """Map offsets to 1-based (line, column) quickly."""
 
     def __init__(self, text: str):
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.starts = line_starts(text)
 
     def position(self, offset: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.starts, offset) - 1
         return i + 1, offset - self.starts[i] + 1
+
+    def positions(self, offsets: list[int]) -> tuple[list[int], list[int]]:
+        """(lines, columns) of many offsets: position() of each, in C-level passes."""
+        starts = self.starts
+        lines = list(map(bisect.bisect_right, repeat(starts), offsets))
+        line_start = map(starts.__getitem__, map((-1).__add__, lines))
+        return lines, list(map((1).__add__, map(sub, offsets, line_start)))
+
+
+def positions(text: str, offsets: list[int]) -> tuple[list[int], list[int]]:
+    """(lines, columns) of many offsets, as LineIndex.position gives them, found with numpy:
+    several times faster for the thousands of findings of a page (a negative offset, which
+    LineIndex maps oddly, goes through it)."""
+    if not offsets or min(offsets) < 0:
+        return LineIndex(text).positions(offsets)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)  # one item a character
+    starts = np.flatnonzero(codes == 10)
+    starts += 1  # where each line after the first starts
+    at = np.array(offsets)
+    index = np.searchsorted(starts, at, side="right")  # the line of each offset, 0 for the first
+    columns = at - np.concatenate(([0], starts))[index] + 1
+    index += 1
+    return index.tolist(), columns.tolist()
+
+
+def line_starts(text: str) -> list[int]:
+    """Offset of the start of every line: 0, then just after each "\n" (also after a final one)."""
+    lengths = map((1).__add__, map(len, text.split("\n")))
+    starts = list(accumulate(lengths, initial=0))
+    starts.pop()  # the offset past the last line
+    return starts
 
 
 def word_count(text: str) -> int:

@@ -6,6 +6,7 @@ check with ftfy.fix_and_explain, and the whole pass with the pass that has its s
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 import random
@@ -244,3 +245,45 @@ def test_findings_equal_the_plain_path_on_the_samples(passes):
             assert found == plain_findings(p, doc), doc.doc
             total += len(found)
     assert total > 100
+
+
+# ---------------------------------------------------------------- locating repairs: difflib, found faster
+
+
+def difflib_blocks(a: str, b: str) -> list:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+
+
+REPEATS = st.text(alphabet="ab é", max_size=40)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(REPEATS, REPEATS)
+def test_matcher_finds_difflibs_blocks(a, b):
+    assert un_mod._StrMatcher(None, a, b, autojunk=False).get_matching_blocks() == difflib_blocks(a, b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["the ", "Kyiv ", "Ã©", "é", "â€™", "’", ". ", "a"]), max_size=60), st.data())
+def test_matcher_finds_difflibs_blocks_on_long_near_copies(words, data):
+    a = "".join(words)
+    where = st.integers(0, max(len(words) - 1, 0))
+    edits = data.draw(st.lists(st.tuples(where, st.sampled_from(["", "x", "é"]))))
+    for k, replacement in edits:
+        if k < len(words):
+            words[k] = replacement
+    b = "".join(words)
+    assert un_mod._StrMatcher(None, a, b, autojunk=False).get_matching_blocks() == difflib_blocks(a, b)
+
+
+def test_matcher_finds_difflibs_blocks_on_the_samples(passes):
+    rng = random.Random(5)
+    pairs = []
+    for text in sample_texts():
+        for line in corrupted(text, rng).split("\n"):
+            fixed = ftfy.fix_text(line, passes[1].config._replace(explain=False))
+            if fixed != line:
+                pairs.append((line, fixed))
+    assert len(pairs) > 50
+    for a, b in pairs:
+        assert un_mod._StrMatcher(None, a, b, autojunk=False).get_matching_blocks() == difflib_blocks(a, b)

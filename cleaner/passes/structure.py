@@ -32,7 +32,6 @@ import bisect
 import gc
 import hashlib
 import math
-import operator
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -41,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from cleaner.model import Applicability, Document, Finding
+from cleaner.model import Applicability, Document, Finding, findings_of
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.lines import DEFAULT_MAX_LENGTH, normalize_line
 from cleaner.rules import Rule, RuleSet
@@ -247,6 +246,7 @@ def is_sentence(text: str, size: float, good_words: float, long_words: float) ->
 
 
 Marker = tuple[re.Pattern[str], float, bool]
+ShortKeys = tuple[np.ndarray, list[str], list[str], np.ndarray]  # indexes, texts, keys, counted
 
 
 def marker_filter(markers: list[Marker]) -> re.Pattern[str] | None:
@@ -262,6 +262,27 @@ def marker_filter(markers: list[Marker]) -> re.Pattern[str] | None:
         return None
 
 
+# what a marker pattern may hold for marker_finder: no anchors, look-arounds, atomic groups or
+# possessive quantifiers (anything whose match could depend on the text around the line)
+_CONTEXT_FREE = re.compile(r"[\^$]|\\[AZ]|\(\?[=!<>]|[*+?}]\+")
+
+
+def marker_finder(prefilter: re.Pattern[str] | None) -> re.Pattern[str] | None:
+    r"""A regex that finds, searching the whole text, the line break before every line whose
+    stripped text the prefilter can fullmatch (and maybe a few more), or None.
+
+    One search of the text replaces cutting, stripping and matching every line in turn. `\s` is
+    exactly what str.strip strips (without re.ASCII); a pattern whose match could depend on what
+    surrounds the line (anchors, look-arounds, possessive or atomic groups) is not searched so.
+    """
+    if prefilter is None or prefilter.flags & re.ASCII or _CONTEXT_FREE.search(prefilter.pattern):
+        return None
+    try:
+        return re.compile(rf"\n(?=[^\S\n]*(?:{prefilter.pattern})[^\S\n]*$)", prefilter.flags | re.MULTILINE)
+    except re.error:
+        return None
+
+
 class Layout:
     """The structure of one document: its non-blank lines, their sizes, and the main-text region.
 
@@ -271,11 +292,13 @@ class Layout:
     first use: a document that is not a whole page never needs them for structural rules.
     """
 
-    def __init__(self, features: Features, params: dict[str, Any], markers: list[Marker], prefilter=None):
+    def __init__(self, features: Features, params: dict[str, Any], markers: list[Marker], prefilter=None,
+                 finder=None):
         self.features = f = features.shape()
         self.params = params
         self.markers = markers
         self.prefilter = prefilter
+        self.finder = finder
         self.content = f.content
         self.size = f.size
         good, long = params["good_words"], params["long_words"]
@@ -309,10 +332,15 @@ class Layout:
         starts, prefilter, text = f.starts, self.prefilter, f.text
         # lines before every marker's min_position are never markers (the position only grows)
         first = bisect.bisect_left(range(count), True, key=lambda n: starts[n] / length >= lowest)
-        lines = range(first, count)
-        texts = list(map(str.strip, map(text.__getitem__, map(slice, starts[first:], f.ends[first:]))))
-        if prefilter is not None:  # only the lines some marker can fullmatch
-            lines = compress(lines, map(prefilter.fullmatch, texts))
+        if self.finder is not None and first < count:  # the lines found by one search of the text
+            lines = self._found_lines(first)
+            texts = {n: text[starts[n] : f.ends[n]].strip() for n in lines}
+            first = 0
+        else:
+            lines = range(first, count)
+            texts = list(map(str.strip, map(text.__getitem__, map(slice, starts[first:], f.ends[first:]))))
+            if prefilter is not None:  # only the lines some marker can fullmatch
+                lines = compress(lines, map(prefilter.fullmatch, texts))
         for n in lines:
             before = starts[n] / length
             stripped = texts[n - first]
@@ -327,6 +355,17 @@ class Layout:
             if stop < count:
                 break
         return stop, region_stop
+
+    def _found_lines(self, first: int) -> list[int]:
+        """Content lines from `first` on that the marker finder finds (a superset of those the
+        prefilter fullmatches), in order."""
+        starts, text = self.features.starts, self.features.text
+        lines = [first] if starts[first] == 0 else []  # no line break before it: tried as it is
+        for m in self.finder.finditer(text, max(starts[first] - 1, 0)):
+            n = bisect.bisect_left(starts, m.start() + 1)
+            if n < len(starts) and starts[n] == m.start() + 1:  # not a blank line
+                lines.append(n)
+        return lines
 
     @property
     def start(self) -> int:
@@ -365,7 +404,8 @@ def main_region(size: list[float], sentence: list[bool], penalty: float, stop: i
 
 def layout(text: str, params: dict[str, Any], markers: list[Marker]) -> Layout:
     """Sizes, sentence flags, the end-of-article marker (as the block rules find it) and the main text."""
-    return Layout(Features(text), params, markers, marker_filter(markers))
+    prefilter = marker_filter(markers)
+    return Layout(Features(text), params, markers, prefilter, marker_finder(prefilter))
 
 
 def short_runs(lay: Layout, max_words: float) -> list[tuple[int, int]]:
@@ -427,65 +467,6 @@ def title_line(lay: Layout, reach: int = 3) -> int | None:
     return found
 
 
-def _fast_finding() -> Any:
-    """A constructor of Finding taking every field but line and col, positionally, several times faster.
-
-    A frozen dataclass's __init__ sets each field through object.__setattr__, and a whole page yields
-    tens of thousands of findings per megabyte. This twin class has the same slots (same layout), so
-    its plain attribute stores are cheap, and it turns the object into a real Finding at the end.
-    Checked once against the real constructor; any difference and Finding itself is used.
-    """
-    names = (
-        "doc",
-        "code",
-        "name",
-        "start",
-        "end",
-        "original",
-        "replacement",
-        "applicability",
-        "message",
-        "fix",
-        "confidence",
-        "line",
-        "col",
-    )
-    if getattr(Finding, "__slots__", None) != names or hasattr(Finding, "__post_init__"):
-        return Finding
-
-    class _Finding:
-        __slots__ = names
-
-        def __init__(
-            self, doc, code, name, start, end, original, replacement, applicability, message, fix, confidence
-        ):
-            self.doc = doc
-            self.code = code
-            self.name = name
-            self.start = start
-            self.end = end
-            self.original = original
-            self.replacement = replacement
-            self.applicability = applicability
-            self.message = message
-            self.fix = fix
-            self.confidence = confidence
-            self.line = 0
-            self.col = 0
-            self.__class__ = Finding
-
-    args = ("d", "BP000", "n", 1, 2, "x", "", Applicability.SAFE, "m", "delete line", 0.5)
-    try:
-        probe, real = _Finding(*args), Finding(*args)
-    except TypeError:  # layouts differ
-        return Finding
-    if type(probe) is not Finding or probe != real or repr(probe) != repr(real) or hasattr(probe, "__dict__"):
-        return Finding
-    return _Finding
-
-
-_new_finding = _fast_finding()
-
 # the text last laid out, with its features and layouts: the structure and learned-line passes scan
 # the same document one after the other (one tuple, replaced whole, so threads never mix two texts)
 _LAST: list[tuple[str, dict[Any, Any]] | None] = [None]
@@ -513,6 +494,7 @@ class StructurePass(Pass):
         ]
         self.marker_key = tuple((regex.pattern, regex.flags, at, safe) for regex, at, safe in self.markers)
         self.prefilter = marker_filter(self.markers)
+        self.finder = marker_finder(self.prefilter)
         self.learned_rules = [r for r in rules if r.kind == "learned-line"]
         self.max_learn_words = max((r.params.get("max_words", 12) for r in self.learned_rules), default=0)
         self.frequent: dict[str, tuple[dict[str, int], int]] = {}  # source -> (key -> docs, docs in source)
@@ -582,7 +564,8 @@ class StructurePass(Pass):
             for key in sorted(counts):
                 here, everywhere = frequent.get(key, 0), corpus.get(key, 0)
                 if here >= floor or everywhere >= floor:
-                    parts.append(f"{key}:{here if here >= floor else 0}:{everywhere if everywhere >= floor else 0}")
+                    here, everywhere = here if here >= floor else 0, everywhere if everywhere >= floor else 0
+                    parts.append(f"{key}:{here}:{everywhere}")
         digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16)
         return digest.hexdigest()
 
@@ -608,7 +591,7 @@ class StructurePass(Pass):
         layouts = _memo(text)
         lay = layouts.get(key)
         if lay is None:
-            lay = layouts[key] = Layout(_features_of(text), params, self.markers, self.prefilter)
+            lay = layouts[key] = Layout(_features_of(text), params, self.markers, self.prefilter, self.finder)
         return lay
 
     def _scan(self, doc: Document) -> list[Finding]:
@@ -634,63 +617,8 @@ class StructurePass(Pass):
                 continue  # structure is judged on whole pages only; a clean article has no menu
             handler = getattr(self, "_" + rule.kind.replace("-", "_"))
             groups = list(handler(rule, lay, doc))
-            if not groups:
-                continue
-            starts, count = lay.features.starts, len(lay.content)
-            nexts = lay.memo.get("nexts")
-            if nexts is None:  # a line is deleted with the blank lines after it (deletion_end)
-                nexts = lay.memo["nexts"] = starts[1:] + [len(text)]
-                lay.memo["spans"] = list(map(text.__getitem__, map(slice, starts, nexts)))
-            spans = lay.memo["spans"]
-            unsafe = rule.applicability is not Applicability.SAFE
-            marker = lay.marker if unsafe else count
-            code, name, applicability, fix, doc_id = (
-                rule.code,
-                rule.name,
-                rule.applicability,
-                rule.fix,
-                doc.doc,
-            )
-            new = _new_finding
-            for lines, confidence, detail in groups:
-                if lines[-1] >= marker:  # the unsafe block from the marker covers them already
-                    if type(detail) is list:
-                        detail = [d for n, d in zip(lines, detail, strict=True) if n < marker]
-                    if type(confidence) is list:
-                        confidence = [c for n, c in zip(lines, confidence, strict=True) if n < marker]
-                    lines = [n for n in lines if n < marker]
-                    if not lines:
-                        continue
-                if type(lines) is range:
-                    a, b = lines.start, lines.stop
-                    begin, finish, originals = starts[a:b], nexts[a:b], spans[a:b]
-                else:
-                    begin, finish = list(map(starts.__getitem__, lines)), list(map(nexts.__getitem__, lines))
-                    originals = map(spans.__getitem__, lines)
-                if type(detail) is list:  # a message per line
-                    messages = [f"{rule.message} ({d})" for d in detail]
-                else:
-                    messages = repeat(f"{rule.message} ({detail})")
-                if type(confidence) is list:  # and a confidence
-                    confidences = [round(c, 3) for c in confidence]
-                else:
-                    confidences = repeat(round(confidence, 3))
-                findings.extend(
-                    map(
-                        new,
-                        repeat(doc_id),
-                        repeat(code),
-                        repeat(name),
-                        begin,
-                        finish,
-                        originals,
-                        repeat(""),
-                        repeat(applicability),
-                        messages,
-                        repeat(fix),
-                        confidences,
-                    )
-                )
+            if groups:
+                findings += _line_findings(rule, lay, doc, groups)
         return findings
 
     def _outside_main_text(
@@ -846,39 +774,102 @@ class StructurePass(Pass):
         max_words = p.get("max_words", 12)
         if docs < min_docs or not counts:
             return
+        sel, texts, keys, fits = self._short_keys(lay, max_words)
+        frequency = np.fromiter(map(counts.get, keys, repeat(0)), np.int64, len(keys))
+        # a line too long to be counted (observe) is never learned, even if a shorter spelling was
+        hit = fits & (frequency >= min_docs) & (frequency / docs >= min_share)
+        if not hit.any():
+            return
+        start, end, stop, _ = lay.region()
+        hit &= sel < stop
+        if outside_only:
+            hit &= (sel < start) | (sel > end)
+        hits = np.flatnonzero(hit).tolist()
+        allow = {normalize_line(x) for x in p.get("allow", [])}
+        if allow:
+            hits = [k for k in hits if normalize_line(texts[k]) not in allow]
+        lines, frequencies = sel[hits].tolist(), frequency[hits].tolist()
+        scope = f"source '{doc.source}'" if same_source and doc.source else "the corpus"
+        if lines:  # a page repeats a few frequencies: each one's confidence and detail made once
+            confidence = {f: rule.confidence * min(1.0, 0.5 + f / docs) for f in set(frequencies)}
+            detail = {f: f"in {f} of {docs} documents of {scope}" for f in confidence}
+            confidences = list(map(confidence.__getitem__, frequencies))
+            yield lines, confidences, list(map(detail.__getitem__, frequencies))
+
+    def _short_keys(self, lay: Layout, max_words: float) -> ShortKeys:
+        """Content lines of at most max_words (size, CJK counted): indexes, texts, line keys, and
+        whether each is short enough to have been counted (observe).
+
+        Found once for the largest max_words of the learned rules; a rule with fewer words
+        keeps those of its size (the texts are not cut and hashed again).
+        """
         key = ("learned", max_words)
         found = lay.memo.get(key)
         if found is None:
-            sel, texts = lay.features.short_lines(max_words, by_words=False)
-            found = lay.memo[key] = (sel, texts, _keys(texts))
-        sel, texts, keys = found
-        frequencies = list(map(counts.get, keys, repeat(0)))
-        frequent = compress(range(len(keys)), map(operator.le, repeat(min_docs), frequencies))
-        # a line too long to be counted (observe) is never learned, even if a shorter spelling was
-        hits = [
-            (sel[k], frequencies[k], texts[k])
-            for k in frequent
-            if frequencies[k] / docs >= min_share and len(texts[k].strip()) <= DEFAULT_MAX_LENGTH
-        ]
-        if not hits:
-            return
-        allow = {normalize_line(x) for x in p.get("allow", [])}
-        start, end, stop, _ = lay.region()
-        scope = f"source '{doc.source}'" if same_source and doc.source else "the corpus"
-        lines, confidences, details = [], [], []
-        for n, frequency, line in hits:
-            if n >= stop:
-                break
-            if outside_only and start <= n <= end:
+            top = self.max_learn_words
+            if max_words >= top:
+                sel, texts = lay.features.short_lines(max_words, by_words=False)
+                stripped = np.fromiter(map(len, map(str.strip, texts)), np.int64, len(texts))
+                found = (np.array(sel, np.int64), texts, _keys(texts), stripped <= DEFAULT_MAX_LENGTH)
+            else:
+                sel, texts, keys, fits = self._short_keys(lay, top)
+                mine = lay.features.shape().size_arr[sel] <= max_words
+                keep = mine.tolist()
+                found = (sel[mine], list(compress(texts, keep)), list(compress(keys, keep)), fits[mine])
+            lay.memo[key] = found
+        return found
+
+
+def _line_findings(
+    rule: Rule, lay: Layout, doc: Document, groups: list[tuple[Iterable[int], Any, Any]]
+) -> list[Finding]:
+    """The findings of one rule: each group's lines (content line indexes), deleted each with the
+    blank lines after it, with a confidence and a detail (one for the group, or one per line).
+
+    Built column by column for all the groups at once (findings_of): a page's menus give
+    thousands of findings. Lines from the first end-of-article marker on are left out of an
+    unsafe rule's findings: the unsafe block from the marker covers them already.
+    """
+    text, starts = lay.features.text, lay.features.starts
+    nexts = lay.memo.get("nexts")
+    if nexts is None:  # a line is deleted with the blank lines after it (deletion_end)
+        nexts = lay.memo["nexts"] = starts[1:] + [len(text)]
+        lay.memo["spans"] = list(map(text.__getitem__, map(slice, starts, nexts)))
+    spans = lay.memo["spans"]
+    marker = lay.marker if rule.applicability is not Applicability.SAFE else len(lay.content)
+    begin: list[int] = []
+    finish: list[int] = []
+    originals: list[str] = []
+    messages: list[str] = []
+    confidences: list[float] = []
+    for lines, confidence, detail in groups:
+        if lines[-1] >= marker:
+            if type(detail) is list:
+                detail = [d for n, d in zip(lines, detail, strict=True) if n < marker]
+            if type(confidence) is list:
+                confidence = [c for n, c in zip(lines, confidence, strict=True) if n < marker]
+            lines = [n for n in lines if n < marker]
+            if not lines:
                 continue
-            if allow and normalize_line(line) in allow:
-                continue
-            share = frequency / docs
-            lines.append(n)
-            confidences.append(rule.confidence * min(1.0, 0.5 + share))
-            details.append(f"in {frequency} of {docs} documents of {scope}")
-        if lines:
-            yield lines, confidences, details
+        if type(lines) is range:
+            a, b = lines.start, lines.stop
+            begin += starts[a:b]
+            finish += nexts[a:b]
+            originals += spans[a:b]
+        else:
+            begin += map(starts.__getitem__, lines)
+            finish += map(nexts.__getitem__, lines)
+            originals += map(spans.__getitem__, lines)
+        if type(detail) is list:  # a message per line
+            messages += map(f"{rule.message} (".__add__, map(str.__add__, detail, repeat(")")))
+        else:
+            messages += repeat(f"{rule.message} ({detail})", len(lines))
+        if type(confidence) is list:  # and a confidence
+            confidences += map(round, confidence, repeat(3))
+        else:
+            confidences += repeat(round(confidence, 3), len(lines))
+    shared = (doc.doc, rule.code, rule.name, "", rule.applicability, rule.fix)
+    return findings_of(shared, begin, finish, originals, messages, confidences)
 
 
 def _every_line(runs: list[tuple[int, int]], count: int) -> list[tuple[int, int]]:

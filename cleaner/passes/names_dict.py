@@ -353,8 +353,11 @@ def _given_name_forms(dictionary: Dictionary) -> dict[str, set[str]]:
     return groups
 
 
-def trie_pattern(words: list[str]) -> str:
-    """One regex alternation for many literal strings, factored as a trie (fast on thousands of them)."""
+def trie_pattern(words: list[str], atom=re.escape) -> str:
+    """One regex alternation for many literal strings, factored as a trie (fast on thousands of them).
+
+    atom(ch) is the regex for one character (escaped by default; e.g. a space may stand for any run of
+    white space)."""
     trie: dict = {}
     for word in words:
         node = trie
@@ -364,7 +367,7 @@ def trie_pattern(words: list[str]) -> str:
 
     def render(node: dict) -> str:
         ends = "" in node
-        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch != ""]
+        branches = [atom(ch) + render(child) for ch, child in sorted(node.items()) if ch != ""]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"

@@ -21,7 +21,14 @@ from hypothesis import strategies as st
 
 from cleaner.model import Document
 from cleaner.passes import unicode as un_mod
-from cleaner.passes.unicode import UnicodePass, is_bad, match_width, required_chars, windowed_search
+from cleaner.passes.unicode import (
+    GuardedFtfy,
+    UnicodePass,
+    is_bad,
+    match_width,
+    required_chars,
+    windowed_search,
+)
 from cleaner.scan import Scanner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,12 +75,12 @@ def passes(ruleset) -> list[UnicodePass]:
 
 
 def plain_findings(p: UnicodePass, doc: Document) -> list:
-    """The pass's findings with its no-change shortcut turned off (every flagged segment to ftfy)."""
-    unchanged, p.unchanged = p.unchanged, None
+    """The pass's findings with its shortcuts around ftfy turned off (every flagged segment to ftfy)."""
+    guarded, p.fix_and_explain = p.fix_and_explain, ftfy.fix_and_explain
     try:
         return list(p.scan(doc))
     finally:
-        p.unchanged = unchanged
+        p.fix_and_explain = guarded
 
 
 # ---------------------------------------------------------------- is_bad, searched in windows
@@ -94,7 +101,7 @@ def test_every_pair_of_mojibake_characters_is_bad_exactly_when_ftfy_says_so():
 MOJIBAKE_TEXT = st.text(alphabet=st.sampled_from(MOJIBAKE_CHARS + AROUND * 8), max_size=40)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(MOJIBAKE_TEXT)
 def test_is_bad_equals_ftfy(text):
     assert is_bad(text) == ftfy.badness.is_bad(text)
@@ -180,12 +187,13 @@ def test_windowed_search_refuses_patterns_that_look_beyond_a_window(pattern):
 def check_unchanged(p: UnicodePass, text: str) -> None:
     """Where the pass's check says ftfy changes nothing, ftfy changes nothing (HTML on and off)."""
     for config in (p.config, p.config._replace(unescape_html=False)):
-        if p.unchanged(text, config):
+        if p.fix_and_explain.unchanged(text, config):
             assert ftfy.fix_and_explain(text, config) == (text, []), (text, config)
 
 
-def test_the_check_is_on(passes):
-    assert all(p.unchanged is not None for p in passes)
+def test_the_shortcuts_are_on(passes):
+    assert un_mod.SAME_LOOP, "ftfy.fix_and_explain no longer runs the fixers GuardedFtfy knows, in its order"
+    assert all(isinstance(p.fix_and_explain, GuardedFtfy) for p in passes)
 
 
 def test_every_bmp_character_in_context(passes):
@@ -204,7 +212,7 @@ def test_unchanged_means_ftfy_leaves_it_alone(passes, text):
 MIXED = st.lists(
     st.one_of(
         st.sampled_from(["Ã©", "â€™", "&amp;", "&lt;", "<", "\x07", "\x92", "\x1b[31m", "e\u0301", "ﬁ"]),
-        st.sampled_from(["Ｌ", "ＬＯ"]),
+        st.sampled_from(["Ｌ", "ＬＯ", "&Atilde;", "&copy;", "&eacute;", "&#x92;", "&#128;"]),
         st.sampled_from(["\r\n", "\u2028", "\ud83d", "\ude00", "“", "’", "é", "Київ", " the "]),
         st.text(alphabet=st.characters(codec="utf-8", max_codepoint=0x2200), max_size=4),
     ),
@@ -212,7 +220,7 @@ MIXED = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(MIXED)
 def test_unchanged_means_ftfy_leaves_it_alone_on_mixed_text(passes, text):
     for p in passes:
@@ -221,7 +229,55 @@ def test_unchanged_means_ftfy_leaves_it_alone_on_mixed_text(passes, text):
 
 def test_clean_text_with_accents_and_cyrillic_skips_ftfy(passes):
     for text in ["Café in Kyiv", "Зеленський заявив, що «це» так.", "naïve façade – “quoted”", "Ünïcödé"]:
-        assert passes[0].unchanged(text, passes[0].config), text
+        assert passes[0].fix_and_explain.unchanged(text, passes[0].config), text
+
+
+# ---------------------------------------------------------------- ftfy's loop, each fixer run only if needed
+
+
+@pytest.fixture(scope="module")
+def guarded(passes) -> list[tuple[ftfy.TextFixerConfig, GuardedFtfy]]:
+    """The passes' configs, their HTML-off twins and ftfy's defaults (every fixer on), each guarded."""
+    found = [p.config for p in passes] + [ftfy.TextFixerConfig()]
+    found += [c._replace(unescape_html=False) for c in found] + [found[1]._replace(unescape_html=True)]
+    return [(config, GuardedFtfy.or_ftfy(config)) for config in found]
+
+
+def check_guarded(guarded, text: str) -> None:
+    for config, ftfy_guarded in guarded:
+        assert isinstance(ftfy_guarded, GuardedFtfy)
+        fixed, steps = ftfy_guarded._fix_and_explain(text, config)
+        assert (fixed, steps) == ftfy.fix_and_explain(text, config), (text, config)
+        assert ftfy_guarded(text, config) == (fixed, steps)
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MIXED)
+def test_guarded_ftfy_equals_ftfy(guarded, text):
+    check_guarded(guarded, text)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MOJIBAKE_TEXT)
+def test_guarded_ftfy_equals_ftfy_on_mojibake_characters(guarded, text):
+    check_guarded(guarded, text)
+
+
+def test_guarded_ftfy_equals_ftfy_on_the_samples(guarded):
+    rng = random.Random(13)
+    lines = [line for t in sample_texts() for line in corrupted(t, rng).split("\n")]
+    for line in lines:
+        check_guarded(guarded, line)
+
+
+def test_guarded_ftfy_steps_name_every_fixer(guarded):
+    # one case per fixer, and cases where one fixer's output is the next one's input
+    for text in [
+        "Ã©", "&amp;", "\x92", "ﬁ", "Ｌ", "“q”", "a\r\nb", "\ud83d\ude00", "\x1b[31mred", "a\x07b", "e\u0301",
+        "&Atilde;&copy;", "Ã\x07©", "&amp;amp;", "ÃƒÂ©", "&eacute\u0301", "Ã©\x07 <b>&amp;</b>",
+        "&Atilde;&copy;\x07", "&Atilde;&copy;\x92 &amp;",  # the order of steps within one round
+    ]:
+        check_guarded(guarded, text)
 
 
 # ---------------------------------------------------------------- the pass, with and without shortcuts
@@ -257,7 +313,7 @@ def difflib_blocks(a: str, b: str) -> list:
 REPEATS = st.text(alphabet="ab é", max_size=40)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(REPEATS, REPEATS)
 def test_matcher_finds_difflibs_blocks(a, b):
     assert un_mod._StrMatcher(None, a, b, autojunk=False).get_matching_blocks() == difflib_blocks(a, b)

@@ -79,7 +79,7 @@ class UnicodePass(Pass):
         self.config = ftfy.TextFixerConfig(**options, explain=True)
         self.needs = needs_ftfy_pattern(options["uncurl_quotes"])
         self.active = any(name in self.by_fixer for name in FTFY_OPTIONS)
-        self.unchanged = unchanged_check(self.config)
+        self.fix_and_explain = GuardedFtfy.or_ftfy(self.config)
 
     def scan(self, doc: Document) -> Iterable[Finding]:
         findings: list[Finding] = []
@@ -113,7 +113,7 @@ class UnicodePass(Pass):
             pos = text.rfind("\n", 0, m.start()) + 1
             brk = text.find("\n", m.start()) + 1 or len(text)
             segment = text[pos:brk]
-            fixed, steps = self._fix(segment, html_off if 0 <= lt < brk else config)
+            fixed, steps = self.fix_and_explain(segment, html_off if 0 <= lt < brk else config)
             if fixed != segment:
                 yield from self._diff(doc, pos, segment, fixed, steps or [])
             m = needs(text, brk)
@@ -130,16 +130,10 @@ class UnicodePass(Pass):
             if config.unescape_html == "auto" and "<" in segment:
                 config = config._replace(unescape_html=False)
             if needs_ftfy(segment, self.needs):
-                fixed, steps = self._fix(segment, config)
+                fixed, steps = self.fix_and_explain(segment, config)
                 if fixed != segment:
                     yield from self._diff(doc, pos, segment, fixed, steps or [])
             pos = brk
-
-    def _fix(self, segment: str, config: ftfy.TextFixerConfig) -> tuple[str, list | None]:
-        """ftfy.fix_and_explain, skipped for the many segments (accents, Cyrillic) it would leave alone."""
-        if self.unchanged is not None and self.unchanged(segment, config):
-            return segment, []
-        return ftfy.fix_and_explain(segment, config)
 
     def _diff(self, doc: Document, offset: int, segment: str, fixed: str, steps) -> Iterable[Finding]:
         used = _fixers_of(steps)
@@ -367,6 +361,99 @@ def unchanged_check(config: ftfy.TextFixerConfig) -> Callable[[str, ftfy.TextFix
         return not (fix_encoding and is_bad(segment))
 
     return unchanged
+
+
+# the fixers fix_and_explain runs after fix_encoding, in its order; GuardedFtfy is used only when
+# ftfy's own fix_and_explain names this very list (as the constant its loop runs over)
+FIXER_ORDER = (
+    "fix_c1_controls", "fix_latin_ligatures", "fix_character_width", "uncurl_quotes",
+    "fix_line_breaks", "fix_surrogates", "remove_terminal_escapes", "remove_control_chars",
+)
+SAME_LOOP = FIXER_ORDER in ftfy.fix_and_explain.__code__.co_consts
+
+
+def change_checks(config: ftfy.TextFixerConfig) -> dict[str, Callable[[str], object]] | None:
+    """Per enabled fixer of FIXER_ORDER, in that order, a check that is falsy only when it changes nothing.
+
+    A fixer with no known pattern or table (fix_line_breaks) is always run. None if a pattern's
+    characters cannot be read.
+    """
+    checks: dict[str, Callable[[str], object]] = {}
+    for name in FIXER_ORDER:
+        if not getattr(config, name):
+            continue
+        if name in FIXER_PATTERNS:
+            chars: set[str] = set()
+            for pattern in FIXER_PATTERNS[name]:
+                required = required_chars(pattern)
+                if required is None:
+                    return None
+                chars |= required
+            checks[name] = re.compile(char_class(chars)).search
+        elif name in FIXER_TABLES:
+            checks[name] = re.compile(char_class(map(chr, FIXER_TABLES[name]))).search
+        else:
+            checks[name] = bool
+    return checks
+
+
+class GuardedFtfy:
+    """ftfy.fix_and_explain for one configuration, with each fixer skipped where a check proves it a no-op.
+
+    ftfy runs every enabled fixer on every round, including a second round that only confirms that
+    nothing changes any more, and its mojibake detector is a slow regex over the whole segment. The
+    same loop with those checks gives the same text and the same explanation steps.
+    """
+
+    def __init__(self, config: ftfy.TextFixerConfig, checks, unchanged):
+        self.config, self.checks, self.unchanged = config, checks, unchanged
+
+    @classmethod
+    def or_ftfy(cls, config: ftfy.TextFixerConfig):
+        """A GuardedFtfy for config (or its HTML-off twin), or ftfy.fix_and_explain if one cannot be built."""
+        checks, unchanged = change_checks(config), unchanged_check(config)
+        if not SAME_LOOP or checks is None or unchanged is None or not config.explain:
+            return ftfy.fix_and_explain
+        return cls(config, checks, unchanged)
+
+    def __call__(self, text: str, config: ftfy.TextFixerConfig) -> tuple[str, list]:
+        if config._replace(unescape_html=self.config.unescape_html) != self.config:
+            return ftfy.fix_and_explain(text, config)
+        if self.unchanged(text, config):
+            return text, []
+        return self._fix_and_explain(text, config)
+
+    def _fix_and_explain(self, text: str, config: ftfy.TextFixerConfig) -> tuple[str, list]:
+        """ftfy.fix_and_explain's loop (ftfy 6.3), asking each check before running its fixer."""
+        if config.unescape_html == "auto" and "<" in text:
+            config = config._replace(unescape_html=False)
+        entity, form = ftfy.chardata.HTML_ENTITY_RE.search, config.normalization
+        steps: list = []
+        while True:
+            origtext = text
+            if config.unescape_html and entity(text):
+                text = _apply("unescape_html", text, steps)
+            if config.fix_encoding and is_bad(text):  # else fix_encoding_and_explain returns text, []
+                text, encoding_steps = ftfy.fix_encoding_and_explain(text, config)
+                steps.extend(encoding_steps or [])
+            for name, may_change in self.checks.items():
+                if may_change(text):
+                    text = _apply(name, text, steps)
+            if form is not None and not unicodedata.is_normalized(form, text):
+                fixed = unicodedata.normalize(form, text)
+                if fixed != text:
+                    steps.append(ftfy.ExplanationStep("normalize", form))
+                text = fixed
+            if text == origtext:
+                return ftfy.ExplainedText(text, steps)
+
+
+def _apply(name: str, text: str, steps: list) -> str:
+    """Run one of ftfy's fixers the way fix_and_explain does, noting it in steps if it changed the text."""
+    fixed = ftfy.FIXERS[name](text)
+    if fixed != text:
+        steps.append(ftfy.ExplanationStep("apply", name))
+    return fixed
 
 
 # fixers whose effect on a piece of text can be checked on that piece alone

@@ -36,6 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from itertools import compress, repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -83,6 +84,10 @@ def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
     global _BMP
     if _BMP is None:
         _BMP = _classes("".join(map(chr, range(0x10000))))
+    data = text.encode("utf-16-le", "surrogatepass")
+    if len(data) == 2 * len(text):  # nothing beyond the BMP: one 16-bit unit a character (half the bytes)
+        codes = np.frombuffer(data, np.uint16)
+        return codes, np.take(_BMP, codes)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
     if codes.size and int(codes.max()) > 0xFFFF:
         big = codes > 0xFFFF
@@ -317,7 +322,11 @@ class Layout:
         """(start, end, stop, marker)."""
         if self._region is None:
             stop, marker = self._markers()
-            start, end = main_region(self.size, self.sentence, self.params["penalty"], marker)
+            penalty = self.params["penalty"]
+            found = main_region_exact(self.features.size_arr, self.sentence_arr, penalty, marker)
+            if found is None:
+                found = main_region(self.size, self.sentence, penalty, marker)
+            start, end = found
             self._region = (start, end, stop, marker)
         return self._region
 
@@ -400,6 +409,37 @@ def main_region(size: list[float], sentence: list[bool], penalty: float, stop: i
         if current > best:
             best, best_start, best_end = current, start, i
     return best_start, best_end
+
+
+def main_region_exact(
+    size: np.ndarray, sentence: np.ndarray, penalty: float, stop: int
+) -> tuple[int, int] | None:
+    """main_region with numpy, or None when its sums could round (then they could differ).
+
+    The running sum restarts wherever the prefix sum P reaches a new low (or ties it), so the
+    sum ending at line i is P[i+1] - min(P[0..i]); the best stretch ends at the first i where that
+    is largest and starts at the last low before it. Sizes are halves (words, CJK characters / 2):
+    with a penalty in halves too, every sum is exact in a float, in any order.
+    """
+    n = min(stop, len(size), len(sentence))
+    if n <= 0:
+        return 0, -1
+    size = size[:n]
+    values = np.where(sentence[:n], size, np.where(size != 0, -penalty, 0.0)).astype(np.float64)
+    doubled = values * 2
+    if not (np.isfinite(doubled).all() and (doubled == np.round(doubled)).all()):
+        return None
+    if float(np.abs(values).sum()) >= 2.0**50:
+        return None
+    prefix = np.zeros(n + 1)
+    np.cumsum(values, out=prefix[1:])
+    low = np.minimum.accumulate(prefix[:-1])
+    current = prefix[1:] - low
+    end = int(np.argmax(current))
+    if current[end] <= 0:
+        return 0, -1
+    start = end - int(np.argmax(prefix[end::-1] == low[end]))  # the last low at or before end
+    return start, end
 
 
 def layout(text: str, params: dict[str, Any], markers: list[Marker]) -> Layout:
@@ -684,10 +724,9 @@ class StructurePass(Pass):
             if not lines:
                 continue
             if each:  # the distance is in the message
-                if where == "above":
-                    yield lines, confidence, [f"{start - n} lines {where}{tail}" for n in lines]
-                else:
-                    yield lines, confidence, [f"{n - end} lines {where}{tail}" for n in lines]
+                distances = map(start.__sub__, lines) if where == "above" else map(end.__rsub__, lines)
+                details = list(map(str.__add__, map(str, distances), repeat(f" lines {where}{tail}")))
+                yield lines, confidence, details
             else:
                 yield lines, confidence, where + tail
 
@@ -856,10 +895,15 @@ def _line_findings(
             begin += starts[a:b]
             finish += nexts[a:b]
             originals += spans[a:b]
+        elif len(lines) > 1:  # one C call picks them all
+            pick = itemgetter(*lines)
+            begin += pick(starts)
+            finish += pick(nexts)
+            originals += pick(spans)
         else:
-            begin += map(starts.__getitem__, lines)
-            finish += map(nexts.__getitem__, lines)
-            originals += map(spans.__getitem__, lines)
+            begin.append(starts[lines[0]])
+            finish.append(nexts[lines[0]])
+            originals.append(spans[lines[0]])
         if type(detail) is list:  # a message per line
             messages += map(f"{rule.message} (".__add__, map(str.__add__, detail, repeat(")")))
         else:

@@ -96,6 +96,11 @@ class NamesPass(Pass):
             for a in self.aliases.values()
         }
         self.alias_words = frozenset(word for alias in self.aliases for word in alias.split())
+        # where a spelling stands alone (a mention), WORD finds each of its words that is a WORD: one of
+        # them is a key to the spelling; the few spellings without one are looked for as they are
+        keys = {a: next((w for w in a.split(" ") if WORD.fullmatch(w)), None) for a in self.aliases}
+        self.key_words = frozenset(w for w in keys.values() if w is not None)
+        self.keyless = tuple(sorted(a for a, w in keys.items() if w is None))
         # entities with a context word whose lower case may depend on its neighbours (final sigma):
         # a context word in a window need not then be in the lowered article
         self._unsafe_context = frozenset(
@@ -103,6 +108,12 @@ class NamesPass(Pass):
         )
         self._lower_context = {
             e.id: tuple(c.lower() for c in e.context) for e in self.dictionary.entities.values()
+        }
+        # a context word's capitalised form among the article's WORDs: the word is in the lowered
+        # article (WORD matches are ASCII), which is then not searched
+        self._capital_context = {
+            k: frozenset(c.capitalize() for c in words if WORD.fullmatch(c.capitalize()))
+            for k, words in self._lower_context.items()
         }
         consistency = self.rule.get("name-consistency")
         self._pair_score = float(consistency.params.get("min_score", 88)) if consistency else None
@@ -114,7 +125,7 @@ class NamesPass(Pass):
         self._first_cache: dict[str, list] = {}  # word -> _first_name_owners
         self._variant_cache: dict[tuple[str, str], float | None] = {}
         self._known: set[str] = set()  # the words below were worked out for
-        self._near: set[str] = set()  # close to a one-word dictionary spelling (not one itself)
+        self._near: dict[str, Entity] = {}  # close to a one-word dictionary spelling (not one itself)
         self._firsts: set[str] = set()  # close to a person's first name
         self._spellings: dict[str, list[str]] = {}  # skeleton -> the words seen with it (5+ letters)
         self._paired: set[str] = set()  # words with a close variant among those of their skeleton
@@ -130,8 +141,9 @@ class NamesPass(Pass):
         self._known.update(new)
         for word in new:
             known = word in self.alias_words
-            if not known and self._closest(word) is not None:
-                self._near.add(word)
+            closest = None if known else self._closest(word)
+            if closest is not None:
+                self._near[word] = closest[1]
             if self._first_name_owners(word):
                 self._firsts.add(word)
             if self._pair_score is None or known or len(word) < 5:
@@ -192,14 +204,14 @@ class NamesPass(Pass):
 
     def scan(self, doc: Document) -> Iterable[Finding]:
         text = doc.text
-        mentions, changed = self._mentions(text)
+        words = WORD.findall(text)
+        distinct = set(words)
+        mentions, changed = self._mentions(text, distinct)
         findings: list[Finding] = []
         alias_rule = self.rule.get("name-alias")
         if alias_rule is not None:
             for m in changed:
                 findings.append(alias_rule.finding(doc, m.start, m.end, m.replacement))
-        words = WORD.findall(text)
-        distinct = set(words)
         self._learn(distinct)
         fuzzy: list[tuple[Finding | None, Mention]] = []
         if "name-fuzzy" in self.rule or "pronoun-gender" in self.rule:
@@ -219,9 +231,15 @@ class NamesPass(Pass):
                 findings.extend(self._pronouns(doc, people))
         return findings
 
-    def _mentions(self, text: str) -> tuple[list[Mention], list[Mention]]:
-        """The dictionary's spellings in the text (one regex), and those among them the style changes."""
+    def _mentions(self, text: str, distinct: set[str]) -> tuple[list[Mention], list[Mention]]:
+        """The dictionary's spellings in the text (one regex), and those among them the style changes.
+
+        A mention holds a key word (`key_words`), one of the article's capitalised words (`distinct`),
+        or it is one of the few spellings without one (looked for as they are): an article with
+        neither has none, and is not searched."""
         if self.regex is None:
+            return [], []
+        if distinct.isdisjoint(self.key_words) and not any(a in text for a in self.keyless):
             return [], []
         out: list[Mention] = []
         changed: list[Mention] = []
@@ -259,17 +277,17 @@ class NamesPass(Pass):
         lowered = _Lowered(text)
         present: dict[str, bool] = {}  # entity id -> a context word is in the article
         seen: dict[str, bool] = {}  # context word -> it is in the article
-        for word in distinct & self._near:
-            hit = self._closest(word)
-            entity = hit[1]
+        near = self._near
+        for word in distinct & near.keys():
+            entity = near[word]
             if entity.id in named:
                 likely = True
                 lone.append(word)
                 continue
             ok = present.get(entity.id)
             if ok is None:
-                ok = False
-                for c in self._lower_context[entity.id]:
+                ok = not distinct.isdisjoint(self._capital_context[entity.id])
+                for c in () if ok else self._lower_context[entity.id]:
                     found = seen.get(c)
                     if found is None:
                         found = seen[c] = c in lowered
@@ -347,6 +365,7 @@ class NamesPass(Pass):
             if hit is not None:
                 start = pstart
                 entity, replacement, base = hit
+                context = _has_context(text, start, end, entity.context)
             else:
                 single = self._closest(word) if word not in self.alias_words else None
                 if single is None:
@@ -355,9 +374,12 @@ class NamesPass(Pass):
                 start = p
                 if prev is not None and entity.kind == "person" and not _sentence_start(text, pstart):
                     continue  # a surname after a first name that is not this person's: someone else
-                if entity.id not in named and not _has_context(text, p, end, entity.context):
+                context = _has_context(text, p, end, entity.context)
+                if entity.id not in named and not context:
                     continue
-            score = min(base + self._bonus(text, start, end, entity, named), MAX_FUZZY_SCORE)
+            # a context word nearby, another mention of the entity: each adds to the score
+            bonus = (CONTEXT_BONUS if context else 0.0) + (CONTEXT_BONUS if entity.id in named else 0.0)
+            score = min(base + bonus, MAX_FUZZY_SCORE)
             if score < min_score or text[start:end] == replacement:
                 continue
             last_end = end
@@ -374,11 +396,6 @@ class NamesPass(Pass):
                 )
             out.append((finding, mention))
         return out
-
-    @staticmethod
-    def _bonus(text: str, start: int, end: int, entity: Entity, named: set[str]) -> float:
-        bonus = CONTEXT_BONUS if _has_context(text, start, end, entity.context) else 0.0
-        return bonus + (CONTEXT_BONUS if entity.id in named else 0.0)
 
     def _closest(self, word: str) -> tuple[str, Entity, float] | None:
         """The best one-word dictionary spelling for a word (cached), or None below the floor."""
@@ -547,24 +564,25 @@ class _Lowered:
     """`needle in text.lower()` for lower-case needles, mostly without lowering the whole text.
 
     Only ASCII characters lower to ASCII ones, but for U+0130 (İ -> i + dot) and U+212A (Kelvin K -> k);
-    without those in the text, an ASCII needle is in the lowered text exactly when it is in the
-    UTF-8 bytes with ASCII lowered, which is cheaper to make and to search.
+    without those in the text, an ASCII needle without "?" is in the lowered text exactly when it is
+    in the text's Latin-1 image with ASCII lowered ("?" stands for every character past U+00FF), which
+    is cheaper to make and to search (one byte a character).
     """
 
-    __slots__ = ("text", "lowered", "ascii")
+    __slots__ = ("text", "lowered", "image")
 
     def __init__(self, text: str):
         self.text = text
         self.lowered: str | None = None
-        self.ascii: bytes | bool | None = None  # False: the text has one of the two characters
+        self.image: str | bool | None = None  # False: the text has one of the two characters
 
     def __contains__(self, needle: str) -> bool:
-        if self.ascii is None:
+        if self.image is None:
             text = self.text
             special = "\u0130" in text or "\u212a" in text
-            self.ascii = False if special else text.encode("utf-8", "surrogatepass").lower()
-        if self.ascii is not False and needle.isascii():
-            return needle.encode() in self.ascii
+            self.image = False if special else text.encode("latin-1", "replace").lower().decode("latin-1")
+        if self.image is not False and needle.isascii() and "?" not in needle:
+            return needle in self.image
         if self.lowered is None:
             self.lowered = self.text.lower()
         return needle in self.lowered

@@ -7,8 +7,10 @@ check with ftfy.fix_and_explain, and the whole pass with the pass that has its s
 from __future__ import annotations
 
 import difflib
+import html
 import itertools
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -343,3 +345,64 @@ def test_matcher_finds_difflibs_blocks_on_the_samples(passes):
     assert len(pairs) > 50
     for a, b in pairs:
         assert un_mod._StrMatcher(None, a, b, autojunk=False).get_matching_blocks() == difflib_blocks(a, b)
+
+
+def test_matcher_finds_difflibs_blocks_around_runs_longer_than_255():
+    rng = random.Random(17)
+    for _ in range(60):
+        a = "".join(rng.choice("ab" * 20 + "é") for _ in range(rng.randrange(200, 900)))
+        b = list(a)
+        for _ in range(rng.randrange(0, 6)):
+            k = rng.randrange(len(b))
+            b[k : k + rng.randrange(0, 4)] = rng.choice(["", "x", "xé", "ab"])
+        b = "".join(b)
+        assert un_mod._StrMatcher(None, a, b, autojunk=False).get_matching_blocks() == difflib_blocks(a, b)
+
+
+def reference_edits(segment: str, fixed: str) -> list[tuple[int, int, int, int]]:
+    """The pass's edits as first written, on difflib's own matcher: what _edits must keep giving."""
+    if "&" not in segment:
+        head = len(os.path.commonprefix([segment, fixed]))
+        tail = len(os.path.commonprefix([segment[head:][::-1], fixed[head:][::-1]]))
+        a, b = segment[head : len(segment) - tail], fixed[head : len(fixed) - tail]
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        return [(head + i1, head + i2, head + j1, head + j2)
+                for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+    tokens: list[str] = []
+    pos = 0
+    for m in un_mod.ENTITY.finditer(segment):
+        tokens.extend(segment[pos : m.start()])
+        tokens.append(m.group())
+        pos = m.end()
+    tokens.extend(segment[pos:])
+    offsets = list(itertools.accumulate(map(len, tokens), initial=0))
+    edits = []
+    for op, t1, t2, j1, j2 in difflib.SequenceMatcher(None, tokens, fixed, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        parts = [html.unescape(t) if len(t) > 1 else None for t in tokens[t1:t2]]
+        if len(parts) > 1 and None not in parts and "".join(parts) == fixed[j1:j2]:
+            for k, part in enumerate(parts):
+                edits.append((offsets[t1 + k], offsets[t1 + k + 1], j1, j1 + len(part)))
+                j1 += len(part)
+            continue
+        edits.append((offsets[t1], offsets[t2], j1, j2))
+    return edits
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MIXED)
+def test_edits_equal_the_reference(passes, text):
+    for p in passes:
+        fixed, _ = ftfy.fix_and_explain(text, p.config)
+        assert un_mod._edits(text, fixed) == reference_edits(text, fixed)
+
+
+def test_edits_equal_the_reference_on_the_samples(passes):
+    rng = random.Random(19)
+    for text in sample_texts():
+        for line in corrupted(text, rng).split("\n"):
+            for p in passes:
+                fixed, _ = ftfy.fix_and_explain(line, p.config)
+                if fixed != line:
+                    assert un_mod._edits(line, fixed) == reference_edits(line, fixed), line

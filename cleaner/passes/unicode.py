@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import functools
 import html
 import re
 import unicodedata
@@ -80,6 +82,7 @@ class UnicodePass(Pass):
         self.needs = needs_ftfy_pattern(options["uncurl_quotes"])
         self.active = any(name in self.by_fixer for name in FTFY_OPTIONS)
         self.fix_and_explain = GuardedFtfy.or_ftfy(self.config)
+        self.html_off = self.config._replace(unescape_html=False)
 
     def scan(self, doc: Document) -> Iterable[Finding]:
         findings: list[Finding] = []
@@ -103,7 +106,7 @@ class UnicodePass(Pass):
         text, config = doc.text, self.config
         limit = config.max_decode_length
         lt = text.find("<") if config.unescape_html == "auto" else -1
-        html_off = config._replace(unescape_html=False)
+        html_off = self.html_off
         needs = self.needs.search
         if limit < len(text) and any(len(line) >= limit for line in text.split("\n")):
             yield from self._repairs_by_segment(doc)
@@ -128,7 +131,7 @@ class UnicodePass(Pass):
                 brk = pos + config.max_decode_length
             segment = text[pos:brk]
             if config.unescape_html == "auto" and "<" in segment:
-                config = config._replace(unescape_html=False)
+                config = self.html_off
             if needs_ftfy(segment, self.needs):
                 fixed, steps = self.fix_and_explain(segment, config)
                 if fixed != segment:
@@ -407,6 +410,7 @@ class GuardedFtfy:
 
     def __init__(self, config: ftfy.TextFixerConfig, checks, unchanged):
         self.config, self.checks, self.unchanged = config, checks, unchanged
+        self.html_off = config._replace(unescape_html=False)
 
     @classmethod
     def or_ftfy(cls, config: ftfy.TextFixerConfig):
@@ -417,7 +421,7 @@ class GuardedFtfy:
         return cls(config, checks, unchanged)
 
     def __call__(self, text: str, config: ftfy.TextFixerConfig) -> tuple[str, list]:
-        if config._replace(unescape_html=self.config.unescape_html) != self.config:
+        if config is not self.config and config != self.html_off:  # built for another config
             return ftfy.fix_and_explain(text, config)
         if self.unchanged(text, config):
             return text, []
@@ -490,11 +494,26 @@ class _StrMatcher(difflib.SequenceMatcher):
 
     difflib's find_longest_match (no junk, no autojunk) returns, among the longest common blocks of
     a[alo:ahi] and b[blo:bhi], the one starting first in a, then first in b, or (alo, blo, 0). Walking a
-    and asking b only for a block one longer than the best so far gives the same block.
+    and asking b only for a block one longer than the best so far gives the same block. Only starts
+    whose block would lie in a run of characters b holds are asked about: the others cannot match.
     """
+
+    def set_seq1(self, a):
+        super().set_seq1(a)
+        self._runs = None
 
     def _SequenceMatcher__chain_b(self):  # the element index of b that only difflib's own search reads
         self.b2j, self.bjunk, self.bpopular = {}, set(), set()
+        self._runs = None
+
+    def _run_index(self) -> tuple[list[int], list[int], bytes]:
+        """The maximal runs of a made of characters b holds: starts, ends, lengths (capped at 255)."""
+        if self._runs is None:
+            held = bytes(map(set(self.b).__contains__, self.a))
+            spans = [m.span() for m in _ONES.finditer(held)]
+            lengths = bytes(min(e - s, 255) for s, e in spans)
+            self._runs = ([s for s, _ in spans], [e for _, e in spans], lengths)
+        return self._runs
 
     def find_longest_match(self, alo=0, ahi=None, blo=0, bhi=None):
         a, b = self.a, self.b
@@ -502,23 +521,41 @@ class _StrMatcher(difflib.SequenceMatcher):
             ahi = len(a)
         if bhi is None:
             bhi = len(b)
+        starts, ends, lengths = self._run_index()
         besti, bestj, best = alo, blo, 0
         find = b.find
-        in_b = set(b[blo:bhi]).__contains__
         i = alo
+        r = bisect.bisect_right(ends, i)  # the first run that ends after i
         while i + best < ahi:
-            if not in_b(a[i + best]):  # no block from i to i + best can hold that character
-                i += best + 1
-                continue
-            j = find(a[i : i + best + 1], blo, bhi)
-            if j < 0:
+            long_run = _run_at_least(best + 1)(lengths, r)  # a block one longer needs a run that long
+            if long_run is None:
+                break
+            r = long_run.start()
+            i = max(i, starts[r])
+            end = min(ends[r], ahi)
+            while i + best < end:
+                j = find(a[i : i + best + 1], blo, bhi)
+                if j < 0:
+                    i += 1
+                    continue
+                # a[i:i+best+1] occurs in b, first at j: the longest block from i, and where it first occurs
+                best = _longest_occurring(a, i, ahi, find, j, bhi, best + 1)
+                besti, bestj = i, find(a[i : i + best], j, bhi)
                 i += 1
-                continue
-            # a[i:i+best+1] occurs in b, first at j: the longest block from i, and where it first occurs
-            best = _longest_occurring(a, i, ahi, find, j, bhi, best + 1)
-            besti, bestj = i, find(a[i : i + best], j, bhi)
-            i += 1
+                break  # look for a longer block from i on, in this run if it is long enough
+            else:
+                r += 1
         return difflib.Match(besti, bestj, best)
+
+
+_ONES = re.compile(b"\x01+")
+
+
+@functools.cache
+def _run_at_least(n: int):
+    """search(lengths, r) for the first run from the r-th on that is at least n long (runs of 255 or more
+    match every n above 255; the caller's bounds then reject those too short)."""
+    return re.compile(b"[\\x%02x-\\xff]" % min(n, 255)).search
 
 
 def _longest_occurring(a: str, i: int, ahi: int, find, j: int, bhi: int, k: int) -> int:

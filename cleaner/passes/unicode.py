@@ -594,35 +594,38 @@ def _edits(segment: str, fixed: str) -> list[tuple[int, int, int, int]]:
         head = _common_head(segment, fixed)
         tail = _common_head(segment[head:][::-1], fixed[head:][::-1])
         a, b = segment[head : len(segment) - tail], fixed[head : len(fixed) - tail]
+        if not a or not b or set(a).isdisjoint(b):  # no common block: difflib's one opcode, if any
+            return [(head, head + len(a), head, head + len(b))] if a or b else []
         matcher = _StrMatcher(None, a, b, autojunk=False)
         return [(head + i1, head + i2, head + j1, head + j2)
                 for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
-    tokens: list[str] = []
-    pos = 0
-    for m in ENTITY.finditer(segment):
-        tokens.extend(segment[pos : m.start()])
-        tokens.append(m.group())
-        pos = m.end()
-    tokens.extend(segment[pos:])
-    offsets = [0]
-    for t in tokens:
-        offsets.append(offsets[-1] + len(t))
+    # an entity is one token; the others are the characters between
+    spans = [m.span() for m in ENTITY.finditer(segment)]
+    firsts, extra = [], [0]  # each entity's token index; the characters entities so far add beyond one
+    for start, end in spans:
+        firsts.append(start - extra[-1])
+        extra.append(extra[-1] + end - start - 1)
+
+    def offset(t: int) -> int:
+        """Where token t starts in segment."""
+        return t + extra[bisect.bisect_left(firsts, t)]
+
     # the tokens as one string for the fast matcher: an entity (never equal to one character of fixed)
     # becomes a character that occurs in neither text
     stand_in = next(c for c in map(chr, range(0xE000, 0x110000)) if c not in segment and c not in fixed)
-    stood_in = "".join(t if len(t) == 1 else stand_in for t in tokens)
-    matcher = _StrMatcher(None, stood_in, fixed, autojunk=False)
+    matcher = _StrMatcher(None, ENTITY.sub(stand_in, segment), fixed, autojunk=False)
     edits = []
     for op, t1, t2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
-        parts = [html.unescape(t) if len(t) > 1 else None for t in tokens[t1:t2]]
+        tokens = [segment[offset(t) : offset(t + 1)] for t in range(t1, t2)]
+        parts = [html.unescape(t) if len(t) > 1 else None for t in tokens]
         if len(parts) > 1 and None not in parts and "".join(parts) == fixed[j1:j2]:
             for k, part in enumerate(parts):  # one edit per entity
-                edits.append((offsets[t1 + k], offsets[t1 + k + 1], j1, j1 + len(part)))
+                edits.append((offset(t1 + k), offset(t1 + k + 1), j1, j1 + len(part)))
                 j1 += len(part)
             continue
-        edits.append((offsets[t1], offsets[t2], j1, j2))
+        edits.append((offset(t1), offset(t2), j1, j2))
     return edits
 
 

@@ -645,10 +645,10 @@ class StructurePass(Pass):
                 gc.enable()
 
     def _findings(self, doc: Document) -> list[Finding]:
-        findings: list[Finding] = []
+        columns: list[tuple] = []
         text = doc.text
         if not text.strip():
-            return findings
+            return []
         for rule, params, key in self.plans:
             lay = self._layout(text, params, key)
             if not lay.content:
@@ -658,8 +658,8 @@ class StructurePass(Pass):
             handler = getattr(self, "_" + rule.kind.replace("-", "_"))
             groups = list(handler(rule, lay, doc))
             if groups:
-                findings += _line_findings(rule, lay, doc, groups)
-        return findings
+                columns.append(_line_columns(rule, lay, doc, groups))
+        return _most_trusted_per_line(columns)
 
     def _outside_main_text(
         self, rule: Rule, lay: Layout, doc: Document
@@ -859,9 +859,9 @@ class StructurePass(Pass):
         return found
 
 
-def _line_findings(
+def _line_columns(
     rule: Rule, lay: Layout, doc: Document, groups: list[tuple[Iterable[int], Any, Any]]
-) -> list[Finding]:
+) -> tuple[tuple, list[int], list[int], list[str], list[str], list[float]]:
     """The findings of one rule: each group's lines (content line indexes), deleted each with the
     blank lines after it, with a confidence and a detail (one for the group, or one per line).
 
@@ -913,7 +913,36 @@ def _line_findings(
         else:
             confidences += repeat(round(confidence, 3), len(lines))
     shared = (doc.doc, rule.code, rule.name, "", rule.applicability, rule.fix)
-    return findings_of(shared, begin, finish, originals, messages, confidences)
+    return shared, begin, finish, originals, messages, confidences
+
+
+def _most_trusted_per_line(columns: list[tuple]) -> list[Finding]:
+    """The findings of every rule, but for a line several rules delete only the most trusted one
+    (highest applicability, then confidence, then lowest code: the finding scan.locate would keep).
+
+    Every finding here deletes one whole line (span: the line and the blank lines after it, no
+    replacement), so the line's start names the edit. On a page the menu, header and far-from-text
+    rules flag the same lines: more than half of the findings would be built only to be dropped.
+    """
+    if len(columns) == 1:
+        return findings_of(*columns[0])
+    best: dict[int, tuple[tuple, int, int]] = {}  # line start -> (rank, rule column, row)
+    get = best.get
+    for k, (shared, begin, _, _, _, confidences) in enumerate(columns):
+        code, applicability = shared[1], -shared[4]
+        for row, (start, confidence) in enumerate(zip(begin, confidences, strict=True)):
+            rank = (applicability, -confidence, code)
+            kept = get(start)
+            if kept is None or rank < kept[0]:
+                best[start] = (rank, k, row)
+    rows: list[list[int]] = [[] for _ in columns]
+    for _, k, row in best.values():
+        rows[k].append(row)
+    found: list[Finding] = []
+    for (shared, *cols), picked in zip(columns, rows, strict=True):
+        if picked:
+            found += findings_of(shared, *(map(col.__getitem__, picked) for col in cols))
+    return found
 
 
 def _every_line(runs: list[tuple[int, int]], count: int) -> list[tuple[int, int]]:

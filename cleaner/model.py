@@ -150,12 +150,12 @@ class Finding:
     def to_json(self) -> str:
         """json.dumps(self.to_dict(), ensure_ascii=False), built directly (the scan's hottest output)."""
         q = _quote
-        return (
-            f'{{"id": {q(self.id)}, "doc": {q(self.doc)}, "code": {q(self.code)}, "name": {q(self.name)}, '
-            f'"line": {self.line!r}, "col": {self.col!r}, "start": {self.start!r}, "end": {self.end!r}, '
+        return (  # the id is hex digits and the numbers are ints: neither needs quoting
+            f'{{"id": "{self.id}", "doc": {q(self.doc)}, "code": {q(self.code)}, "name": {q(self.name)}, '
+            f'"line": {self.line:d}, "col": {self.col:d}, "start": {self.start:d}, "end": {self.end:d}, '
             f'"original": {q(self.original)}, "replacement": {q(self.replacement)}, '
-            f'"applicability": {q(str(self.applicability))}, "confidence": {round(self.confidence, 3)!r}, '
-            f'"message": {q(self.message)}, "fix": {q(self.fix)}}}'
+            f'"applicability": {_APPLICABILITY_JSON[self.applicability]}, '
+            f'"confidence": {round(self.confidence, 3)!r}, "message": {q(self.message)}, "fix": {q(self.fix)}}}'
         )
 
     @classmethod
@@ -248,6 +248,7 @@ def findings_of(
 
 # the JSON string literal of a str (C implementation), as json.dumps writes it
 _quote = json.encoder.encode_basestring
+_APPLICABILITY_JSON = {a: _quote(str(a)) for a in Applicability}
 
 
 class Verdict(str, enum.Enum):  # noqa: UP042 (a StrEnum's str() and format() differ)

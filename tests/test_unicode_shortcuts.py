@@ -27,7 +27,7 @@ from cleaner.passes.unicode import (
     GuardedFtfy,
     UnicodePass,
     is_bad,
-    match_width,
+    match_reach,
     required_chars,
     windowed_search,
 )
@@ -90,7 +90,9 @@ def plain_findings(p: UnicodePass, doc: Document) -> list:
 
 def test_is_bad_is_windowed_for_this_ftfy():
     assert un_mod.IS_BAD is not None, "the windowed search no longer applies to ftfy's BADNESS_RE"
-    assert match_width(BADNESS_RE) == 7
+    reach = match_reach(BADNESS_RE)
+    assert max(left + right + 1 for left, right in reach.values()) == 7  # ГўВЂВ.[A-Za-z ]
+    assert reach["–"] == (1, 0)  # only as the second of two characters
 
 
 def test_every_pair_of_mojibake_characters_is_bad_exactly_when_ftfy_says_so():
@@ -167,6 +169,7 @@ def test_every_match_holds_a_required_character():
         (r"[a-z]\s?Ã ", "xyz Ã q"),
         (r"é[^a-z]", "abcé"),  # a match would run past the text's end: none
         (r"é.é", "é\né é.é"),
+        (r"éa|xé|[ab]\s?[éx]{2}q", "a éxq xéa"),  # é starts, ends or sits inside a match
     ],
 )
 def test_windowed_search_equals_search(pattern, text):

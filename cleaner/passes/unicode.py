@@ -250,32 +250,51 @@ def _branches(pattern: re.Pattern[str]):
     return tree, (items[0][1][1] if len(items) == 1 and items[0][0] is sre.BRANCH else [items])
 
 
-def required_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Characters every match of pattern holds one of; None if that cannot be read off the pattern.
+def _anchors(pattern: re.Pattern[str]) -> list[tuple[frozenset[str], object, object]] | None:
+    """Per alternative of pattern: the characters of one item it must match, the parsed items before
+    it, and the alternative; None if an alternative has no such item (or the pattern folds case).
 
-    Per alternative, the characters of one item it must match (a top-level character or class), the
-    rarest kind in text, so text rarely holds one. Read from the parsed pattern, so a newer ftfy's
-    patterns are read as they are.
+    The item is a top-level character or class, of the rarest kind in text, so text rarely holds one.
+    Read from the parsed pattern, so a newer ftfy's patterns are read as they are.
     """
     parsed = _branches(pattern)
     if parsed is None:
         return None
-    required: set[str] = set()
+    state, found = parsed[0].state, []
     for branch in parsed[1]:
-        sets = [chars for chars in (_plain_chars(op, av) for op, av in branch) if chars is not None]
+        items = list(branch)
+        sets = [(k, chars) for k, chars in enumerate(_plain_chars(op, av) for op, av in items) if chars]
         if not sets:
             return None
-        required |= min(sets, key=_rarity)
-    return frozenset(required)
+        k, chars = min(sets, key=lambda kc: _rarity(kc[1]))
+        found.append((chars, sre_parse.SubPattern(state, items[:k]), sre_parse.SubPattern(state, items)))
+    return found
 
 
-def match_width(pattern: re.Pattern[str]) -> int | None:
-    """The longest match of pattern, if bounded and every match is found in any window holding it."""
-    parsed = _branches(pattern)
-    if parsed is None or pattern.flags & re.MULTILINE or not _local(list(parsed[0])):
+def required_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Characters every match of pattern holds one of; None if that cannot be read off the pattern."""
+    anchors = _anchors(pattern)
+    return None if anchors is None else frozenset().union(*(chars for chars, _, _ in anchors))
+
+
+def match_reach(pattern: re.Pattern[str]) -> dict[str, tuple[int, int]] | None:
+    """Per required character: how far before it a match holding it there may start, and after it end.
+
+    None unless every match of pattern is found in any window holding it (see _local) and is bounded.
+    """
+    anchors = _anchors(pattern)
+    if anchors is None or pattern.flags & re.MULTILINE or not _local(list(_branches(pattern)[0])):
         return None
-    width = parsed[0].getwidth()[1]
-    return width if width < sre.MAXREPEAT else None
+    reach: dict[str, tuple[int, int]] = {}
+    for chars, before, branch in anchors:
+        (first, last), width = before.getwidth(), branch.getwidth()[1]
+        if width >= sre.MAXREPEAT:
+            return None
+        left, right = last, width - first - 1  # the item sits first..last characters into a match
+        for c in chars:
+            old = reach.get(c, (0, 0))
+            reach[c] = (max(old[0], left), max(old[1], right))
+    return reach
 
 
 def char_class(chars: Iterable[str]) -> str:
@@ -287,24 +306,29 @@ def windowed_search(pattern: re.Pattern[str]) -> Callable[[str], bool] | None:
     """A function equal to `pattern.search(text) is not None`, fast on text that rarely holds its chars.
 
     It looks for the characters every match must hold and searches only the window around each one
-    (as wide as the longest match on either side), where any match holding it lies. None if the
+    where a match holding it can lie (a big regex like ftfy's costs per position tried). None if the
     pattern's shape does not allow this.
     """
-    chars, width = required_chars(pattern), match_width(pattern)
-    if chars is None or width is None:
+    reach = match_reach(pattern)
+    if reach is None:
         return None
-    anchor = re.compile(char_class(chars) + "+").search
+    anchor = re.compile(char_class(reach)).search
     search = pattern.search
-    reach = width - 1
 
     def matches(text: str) -> bool:
         m = anchor(text)
         while m is not None:
-            lo, hi = max(m.start() - reach, 0), m.end() + reach
-            m = anchor(text, m.end())
-            while m is not None and m.start() - reach <= hi:  # overlapping windows: search them as one
-                hi = m.end() + reach
-                m = anchor(text, m.end())
+            a = m.start()
+            left, right = reach[text[a]]
+            lo, hi = max(a - left, 0), a + right + 1
+            m = anchor(text, a + 1)
+            while m is not None:  # windows that overlap or touch: search them as one
+                a = m.start()
+                left, right = reach[text[a]]
+                if a - left > hi:
+                    break
+                lo, hi = min(lo, max(a - left, 0)), max(hi, a + right + 1)
+                m = anchor(text, a + 1)
             if search(text, lo, hi):
                 return True
         return False

@@ -199,6 +199,7 @@ def check_unchanged(p: UnicodePass, text: str) -> None:
 def test_the_shortcuts_are_on(passes):
     assert un_mod.SAME_LOOP, "ftfy.fix_and_explain no longer runs the fixers GuardedFtfy knows, in its order"
     assert all(isinstance(p.fix_and_explain, GuardedFtfy) for p in passes)
+    assert un_mod.ONE_STEP is not None, "ftfy's fix_encoding_and_explain no longer repeats its one step"
 
 
 def test_every_bmp_character_in_context(passes):

@@ -397,6 +397,11 @@ FIXER_ORDER = (
     "fix_line_breaks", "fix_surrogates", "remove_terminal_escapes", "remove_control_chars",
 )
 SAME_LOOP = FIXER_ORDER in ftfy.fix_and_explain.__code__.co_consts
+# fix_encoding_and_explain repeats this step until the text stops changing; each step starts by
+# returning bad-free text unchanged (see _fix_encoding)
+ONE_STEP = getattr(ftfy, "_fix_encoding_one_step_and_explain", None)
+if ONE_STEP is not None and ONE_STEP.__name__ not in ftfy.fix_encoding_and_explain.__code__.co_names:
+    ONE_STEP = None
 
 
 def change_checks(config: ftfy.TextFixerConfig) -> dict[str, Callable[[str], object]] | None:
@@ -462,8 +467,7 @@ class GuardedFtfy:
             if config.unescape_html and entity(text):
                 text = _apply("unescape_html", text, steps)
             if config.fix_encoding and is_bad(text):  # else fix_encoding_and_explain returns text, []
-                text, encoding_steps = ftfy.fix_encoding_and_explain(text, config)
-                steps.extend(encoding_steps or [])
+                text = _fix_encoding(text, config, steps)
             for name, may_change in self.checks.items():
                 if may_change(text):
                     text = _apply(name, text, steps)
@@ -474,6 +478,26 @@ class GuardedFtfy:
                 text = fixed
             if text == origtext:
                 return ftfy.ExplainedText(text, steps)
+
+
+def _fix_encoding(text: str, config: ftfy.TextFixerConfig, steps: list) -> str:
+    """ftfy.fix_encoding_and_explain, noting its steps: its loop, without its last step on clean text.
+
+    Each of its steps returns text that is not bad unchanged, and the loop ends when a step changes
+    nothing; so a step is needed only while is_bad(text), and asking the fast is_bad spares ftfy's
+    slow one over the whole repaired segment.
+    """
+    if ONE_STEP is None:
+        text, encoding_steps = ftfy.fix_encoding_and_explain(text, config)
+        steps.extend(encoding_steps or [])
+        return text
+    while is_bad(text):
+        before = text
+        text, plan = ONE_STEP(text, config)
+        steps.extend(plan or [])
+        if text == before:
+            break
+    return text
 
 
 def _apply(name: str, text: str, steps: list) -> str:

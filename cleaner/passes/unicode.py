@@ -320,16 +320,19 @@ def windowed_search(pattern: re.Pattern[str]) -> Callable[[str], bool] | None:
         while m is not None:
             a = m.start()
             left, right = reach[text[a]]
-            lo, hi = max(a - left, 0), a + right + 1
+            lo, hi = a - left, a + right + 1
             m = anchor(text, a + 1)
-            while m is not None:  # windows that overlap or touch: search them as one
+            while m is not None and hi - lo < 32:  # windows that overlap or touch: search them as one
                 a = m.start()
                 left, right = reach[text[a]]
                 if a - left > hi:
                     break
-                lo, hi = min(lo, max(a - left, 0)), max(hi, a + right + 1)
+                if a - left < lo:
+                    lo = a - left
+                if a + right >= hi:
+                    hi = a + right + 1
                 m = anchor(text, a + 1)
-            if search(text, lo, hi):
+            if search(text, lo if lo > 0 else 0, hi):
                 return True
         return False
 

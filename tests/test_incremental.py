@@ -114,3 +114,14 @@ def test_the_kinds_validated_up_front_are_the_names_pass_kinds():
     from cleaner.passes.names import NamesPass
 
     assert NamesPass.kinds == NAME_KINDS
+
+
+def test_a_new_document_leaves_documents_without_recurring_lines_alone(corpus, capsys, scanned):
+    for n in range(8):  # no line recurs now: nothing is learned, whatever the counts
+        path = corpus / f"a{n}.txt"
+        path.write_text(path.read_text(encoding="utf-8").replace(SHARED, f"Desk note {n}"), encoding="utf-8")
+    scan(capsys, "--cache", "c")
+    (corpus / "new.txt").write_text("A letter to the editor about the ferry.\n", encoding="utf-8")
+    again = scan(capsys, "--cache", "c")
+    assert scanned["units"] == 8 + 1
+    assert again == scan(capsys, "--no-cache")

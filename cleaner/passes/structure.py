@@ -597,15 +597,18 @@ class StructurePass(Pass):
         floor = min((r.params.get("min_docs", 5) for r in self.learned_rules), default=1)
         corpus = self.corpus_counts
         parts = [str(self.corpus_docs)]
+        recurring = False
         for source in sorted(stats or {}):
             counts = stats[source][1]
             frequent, docs = self.frequent.get(source, ({}, 0))
             parts.append(f"\x1e{source}\x1f{docs}")
-            for key in sorted(counts):
+            for key in sorted(k for k in counts if frequent.get(k, 0) >= floor or corpus.get(k, 0) >= floor):
                 here, everywhere = frequent.get(key, 0), corpus.get(key, 0)
-                if here >= floor or everywhere >= floor:
-                    here, everywhere = here if here >= floor else 0, everywhere if everywhere >= floor else 0
-                    parts.append(f"{key}:{here}:{everywhere}")
+                here, everywhere = here if here >= floor else 0, everywhere if everywhere >= floor else 0
+                parts.append(f"{key}:{here}:{everywhere}")
+                recurring = True
+        if not recurring:  # no line recurs enough to be learned, whatever the document counts
+            return "none"
         digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16)
         return digest.hexdigest()
 

@@ -540,6 +540,7 @@ class StructurePass(Pass):
         self.frequent: dict[str, tuple[dict[str, int], int]] = {}  # source -> (key -> docs, docs in source)
         self.corpus_docs = 0
         self.corpus_counts: dict[str, int] = {}
+        self.floor, self.learnable = 1, {}  # set by prepare, read by wide_key
         self.prepared = False
         self.plans = []
         for rule in self.rules:
@@ -583,6 +584,8 @@ class StructurePass(Pass):
             total.update(counts)
             self.corpus_docs += n
         self.corpus_counts = {k: v for k, v in total.items() if v >= 2}
+        self.floor = min((r.params.get("min_docs", 5) for r in self.learned_rules), default=1)
+        self.learnable = {k: v for k, v in self.corpus_counts.items() if v >= self.floor}  # for wide_key
 
     def wide_key(self, stats: dict[str, Any] | None) -> str:
         """What the learned-line findings of the documents behind `stats` (their observe output,
@@ -594,18 +597,15 @@ class StructurePass(Pass):
         they are written as 0: an edit elsewhere in the corpus leaves this key, and so the cached
         findings, unchanged unless it changes what these documents' lines are counted.
         """
-        floor = min((r.params.get("min_docs", 5) for r in self.learned_rules), default=1)
-        corpus = self.corpus_counts
+        floor, learnable = self.floor, self.learnable  # a line's count in its source <= in the corpus
         parts = [str(self.corpus_docs)]
         recurring = False
         for source in sorted(stats or {}):
-            counts = stats[source][1]
             frequent, docs = self.frequent.get(source, ({}, 0))
             parts.append(f"\x1e{source}\x1f{docs}")
-            for key in sorted(k for k in counts if frequent.get(k, 0) >= floor or corpus.get(k, 0) >= floor):
-                here, everywhere = frequent.get(key, 0), corpus.get(key, 0)
-                here, everywhere = here if here >= floor else 0, everywhere if everywhere >= floor else 0
-                parts.append(f"{key}:{here}:{everywhere}")
+            for key in sorted(stats[source][1].keys() & learnable.keys()):  # the set operation runs in C
+                here = frequent.get(key, 0)
+                parts.append(f"{key}:{here if here >= floor else 0}:{learnable[key]}")
                 recurring = True
         if not recurring:  # no line recurs enough to be learned, whatever the document counts
             return "none"

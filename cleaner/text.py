@@ -8,7 +8,6 @@ from itertools import accumulate, compress, count, repeat
 from operator import add, itemgetter, sub
 from typing import NamedTuple
 
-import numpy as np
 
 WORD_RE = re.compile(r"\w+(?:[’'-]\w+)*")
 
@@ -89,6 +88,8 @@ def positions(text: str, offsets: list[int]) -> tuple[list[int], list[int]]:
     LineIndex maps oddly, goes through it)."""
     if not offsets or min(offsets) < 0:
         return LineIndex(text).positions(offsets)
+    import numpy as np  # here, not at the top: a run served from the cache never needs it
+
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)  # one item a character
     starts = np.flatnonzero(codes == 10)
     starts += 1  # where each line after the first starts

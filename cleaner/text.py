@@ -8,7 +8,6 @@ from itertools import accumulate, compress, count, repeat
 from operator import add, itemgetter, sub
 from typing import NamedTuple
 
-
 WORD_RE = re.compile(r"\w+(?:[’'-]\w+)*")
 
 

@@ -170,6 +170,7 @@ def test_every_match_holds_a_required_character():
         (r"é[^a-z]", "abcé"),  # a match would run past the text's end: none
         (r"é.é", "é\né é.é"),
         (r"éa|xé|[ab]\s?[éx]{2}q", "a éxq xéa"),  # é starts, ends or sits inside a match
+        (r"\Aé ", "é é "),  # like '^', only at the real start
     ],
 )
 def test_windowed_search_equals_search(pattern, text):
@@ -200,6 +201,16 @@ def test_the_shortcuts_are_on(passes):
     assert un_mod.SAME_LOOP, "ftfy.fix_and_explain no longer runs the fixers GuardedFtfy knows, in its order"
     assert all(isinstance(p.fix_and_explain, GuardedFtfy) for p in passes)
     assert un_mod.ONE_STEP is not None, "ftfy's fix_encoding_and_explain no longer repeats its one step"
+
+
+@pytest.mark.parametrize("name", sorted(set(un_mod.FIXER_PATTERNS) | set(un_mod.FIXER_TABLES)))
+def test_a_fixer_changes_nothing_without_its_characters(name):
+    chars = un_mod.fixer_chars(name)
+    assert chars
+    fixer = ftfy.FIXERS[name]
+    for c in map(chr, range(0x10000)):
+        if c not in chars:
+            assert fixer(f"ab{c}cd{c}") == f"ab{c}cd{c}", repr(c)
 
 
 def test_every_bmp_character_in_context(passes):

@@ -349,19 +349,20 @@ def is_bad(text: str) -> bool:
     return IS_BAD(text)
 
 
+def fixer_chars(name: str) -> frozenset[str] | None:
+    """Characters without which ftfy's fixer `name` changes nothing; None if not known."""
+    if name in FIXER_TABLES:
+        return frozenset(map(chr, FIXER_TABLES[name]))
+    if name not in FIXER_PATTERNS:
+        return None
+    found = [required_chars(pattern) for pattern in FIXER_PATTERNS[name]]
+    return None if None in found else frozenset().union(*found)
+
+
 def suspect_chars(config: ftfy.TextFixerConfig) -> frozenset[str] | None:
     """Characters without which the enabled regex- and table-based fixers change nothing (None: unknown)."""
-    chars: set[str] = set()
-    for name, patterns in FIXER_PATTERNS.items():
-        for pattern in patterns if getattr(config, name) else ():
-            required = required_chars(pattern)
-            if required is None:
-                return None
-            chars |= required
-    for name, table in FIXER_TABLES.items():
-        if getattr(config, name):
-            chars.update(map(chr, table))
-    return frozenset(chars)
+    found = [fixer_chars(name) for name in [*FIXER_PATTERNS, *FIXER_TABLES] if getattr(config, name)]
+    return None if None in found else frozenset().union(*found)
 
 
 def unchanged_check(config: ftfy.TextFixerConfig) -> Callable[[str, ftfy.TextFixerConfig], bool] | None:
@@ -407,28 +408,16 @@ if ONE_STEP is not None and ONE_STEP.__name__ not in ftfy.fix_encoding_and_expla
     ONE_STEP = None
 
 
-def change_checks(config: ftfy.TextFixerConfig) -> dict[str, Callable[[str], object]] | None:
+def change_checks(config: ftfy.TextFixerConfig) -> dict[str, Callable[[str], object]]:
     """Per enabled fixer of FIXER_ORDER, in that order, a check that is falsy only when it changes nothing.
 
-    A fixer with no known pattern or table (fix_line_breaks) is always run. None if a pattern's
-    characters cannot be read.
+    A fixer with no known pattern or table (fix_line_breaks) is always run.
     """
     checks: dict[str, Callable[[str], object]] = {}
     for name in FIXER_ORDER:
-        if not getattr(config, name):
-            continue
-        if name in FIXER_PATTERNS:
-            chars: set[str] = set()
-            for pattern in FIXER_PATTERNS[name]:
-                required = required_chars(pattern)
-                if required is None:
-                    return None
-                chars |= required
-            checks[name] = re.compile(char_class(chars)).search
-        elif name in FIXER_TABLES:
-            checks[name] = re.compile(char_class(map(chr, FIXER_TABLES[name]))).search
-        else:
-            checks[name] = bool
+        if getattr(config, name):
+            chars = fixer_chars(name)
+            checks[name] = bool if chars is None else re.compile(char_class(chars)).search
     return checks
 
 
@@ -448,7 +437,7 @@ class GuardedFtfy:
     def or_ftfy(cls, config: ftfy.TextFixerConfig):
         """A GuardedFtfy for config (or its HTML-off twin), or ftfy.fix_and_explain if one cannot be built."""
         checks, unchanged = change_checks(config), unchanged_check(config)
-        if not SAME_LOOP or checks is None or unchanged is None or not config.explain:
+        if not SAME_LOOP or unchanged is None or not config.explain:
             return ftfy.fix_and_explain
         return cls(config, checks, unchanged)
 

@@ -421,3 +421,18 @@ def test_edits_equal_the_reference_on_the_samples(passes):
                 fixed, _ = ftfy.fix_and_explain(line, p.config)
                 if fixed != line:
                     assert un_mod._edits(line, fixed) == reference_edits(line, fixed), line
+
+
+def test_findings_equal_the_plain_path_when_lines_are_cut(ruleset):
+    # lines longer than ftfy's max_decode_length go segment by segment (_repairs_by_segment)
+    p = pass_of(Scanner(ruleset, select=["UN"]))
+    p.config = p.config._replace(max_decode_length=40)
+    p.html_off = p.config._replace(unescape_html=False)
+    p.fix_and_explain = GuardedFtfy.or_ftfy(p.config)
+    assert isinstance(p.fix_and_explain, GuardedFtfy)
+    rng = random.Random(23)
+    bits = ["The governmentâ€™s ", "café ", "&amp; ", "Київ ", "\x07", "ok. ", "Ã©", "\n", "<b>", "x" * 30]
+    for _ in range(100):
+        text = "".join(rng.choice(bits) for _ in range(rng.randrange(5, 60)))
+        doc = Document("doc", text, "doc")
+        assert list(p.scan(doc)) == plain_findings(p, doc), text

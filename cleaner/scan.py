@@ -99,7 +99,10 @@ class Scanner:
         return digest.hexdigest()[:32]
 
     def finalize(self, doc: Document, found: list[Finding]) -> list[Finding]:
-        """Drop ignored findings, fill in positions, keep one finding per edit, sort."""
+        """Drop ignored findings and edits that change nothing, fill in positions, keep one finding
+        per edit, sort."""
+        # an edit that changes nothing (ftfy's steps can leave a piece as it was); notices have no span
+        found = [f for f in found if f.original != f.replacement or f.start == f.end]
         if self.ignored:
             found = [f for f in found if not self._is_ignored(f)]
         return locate(doc, found)

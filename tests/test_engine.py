@@ -105,3 +105,10 @@ def test_a_duplicate_id_in_another_chunk_of_a_large_jsonl_file_is_renamed(tmp_pa
         assert status == 2 and "big.jsonl:31: duplicate id 'r3' (also on line 4); this record is named big.jsonl#31" in err
     out = [json.loads(line) for line in (tmp_path / "out" / "big.jsonl").read_text(encoding="utf-8").splitlines()]
     assert out[30]["text"] == "A second record with the id r3.\n" and out[3]["text"] == "Record 3 says hello.\n"
+
+
+def test_an_edit_that_changes_nothing_is_no_finding():
+    # ftfy decodes "&amp;" and keeps the unknown "&nTILDE;" beside it: only the first is a change
+    scanner = Scanner(load_rules(), select=["UN"])
+    found = scanner.scan_document(Document("a.txt", "Fish &amp;&nTILDE; chips.\n", "a.txt"))
+    assert [(f.original, f.replacement) for f in found] == [("&amp;", "&")]

@@ -76,10 +76,10 @@ class Scanner:
             found.extend(p.scan(doc))
         return self.finalize(doc, found)
 
-    def prepare(self, per_unit: list[list]) -> None:
-        """Merge the units' statistics (pairwise, in order) and prepare each corpus-wide pass."""
-        for k, p in enumerate(self.corpus_passes):
-            p.prepare(reduce_tree([stats[k] for stats in per_unit], p.merge))
+    def prepare(self, merged: list) -> None:
+        """Prepare each corpus-wide pass with its merged statistics (one item per pass)."""
+        for p, stats in zip(self.corpus_passes, merged, strict=True):
+            p.prepare(stats)
 
     def wide_key(self, stats: list, corpus_digest: str) -> str:
         """After prepare(): what the corpus-wide findings of a unit's documents depend on, given the
@@ -189,6 +189,8 @@ class Observed:
     fingerprint: str
     documents: int
     stats: bytes | None = None  # pickled per-pass statistics, when computed in this run
+    values: list | None = None  # the same, unpickled, while the run still needs them (wide keys)
+    merged: bool = False  # already merged (as phase 1 went)
     names: list[tuple[str, int]] | None = None  # (document, line) in a chunk of a larger JSONL file
     stats_key: str = ""
 
@@ -267,10 +269,13 @@ def run(
     # units per task: many small files go to a worker in batches (fewer round trips), while about
     # 16 tasks per worker keep the load even; results still come back in input order
     batch = max(1, len(units) // (jobs * 16))
-    if cache is None or not cache.path.exists():
-        scanner.passes  # built once here, before workers fork, when they will surely be needed
 
-    seen = _observe_all(ctx, jobs, state, units, batch, progress)
+    # merged while phase 1 runs when the statistics will surely be needed (nothing is cached yet)
+    cold = cache is None or not cache.path.exists()
+    if cold:
+        scanner.passes  # built once here, before workers fork, when they will surely be needed
+    merging = Merging([p.merge for p in scanner.corpus_passes]) if cold else None
+    seen = _observe_all(ctx, jobs, state, units, batch, progress, merging, cache is not None)
     taken = _names_taken_before(units, seen)
     if progress is not None:
         progress.stage("2/2 scan")
@@ -284,7 +289,7 @@ def run(
     todo = [i for i in range(len(units)) if i not in outputs]
     wide = [""] * len(units)
     if todo and scanner.corpus_passes:
-        wide = _prepare(scanner, units, seen, options, cache, todo, corpus)
+        wide = _prepare(scanner, units, seen, options, cache, todo, corpus, merging)
     new_links: list[tuple[str, str]] = []  # corpus-named key -> wide-key-named key, for the next run
     if tag is not None and todo:  # then under the unit's wide key (the corpus changed elsewhere)
         keyed = {i: _output_key(tag, seen[i].fingerprint, wide[i]) for i in todo}
@@ -347,28 +352,70 @@ def _linked_outputs(cache: FindingCache, named: list[str]) -> dict[int, bytes]:
 
 
 def _prepare(scanner: Scanner, units: list[Unit], seen: list[Observed], options: Options,
-             cache: FindingCache | None, todo: list[int], corpus: str) -> list[str]:
-    """Merge every unit's statistics, prepare the corpus-wide passes, and give each unit to scan
-    its wide key. Statistics cached in an earlier run are read back; one that went missing since
-    phase 1 (a cache cleared meanwhile) is computed again."""
-    stored = cache.get_many([s.stats_key for s in seen if s.stats is None], "stats") if cache is not None else {}
-    per_unit = []
-    for unit, s in zip(units, seen):
+             cache: FindingCache | None, todo: list[int], corpus: str, merging: Merging | None) -> list[str]:
+    """Merge every unit's statistics, prepare the corpus-wide passes, and (with a cache, whose keys
+    need them) give each unit to scan its wide key.
+
+    Statistics computed in this run were merged as they arrived (`merging`, while the workers still
+    read); those of units cached in an earlier run are read back now. One that went missing since
+    phase 1 (a cache cleared meanwhile) is computed again.
+    """
+    if merging is None:
+        merging = Merging([p.merge for p in scanner.corpus_passes])
+        late = list(range(len(seen)))
+    else:
+        late = [i for i, s in enumerate(seen) if not s.merged]  # found in the cache in phase 1
+    stored = cache.get_many([seen[i].stats_key for i in late], "stats") if cache is not None and late else {}
+    for i in late:
+        s = seen[i]
         payload = s.stats if s.stats is not None else stored.get(s.stats_key)
         if payload is None:
-            payload = dump_stats(_statistics(scanner, load(unit.source, options, [], unit)))
-        per_unit.append(load_stats(payload))
-        s.stats = None  # the bytes are no longer needed
+            payload = dump_stats(_statistics(scanner, load(units[i].source, options, [], units[i])))
+        s.values = load_stats(payload)
+        merging.add(s.values)
     stored.clear()
-    scanner.prepare(per_unit)
+    scanner.prepare(merging.result())
     wide = [""] * len(units)
-    for i in todo:
-        wide[i] = scanner.wide_key(per_unit[i], corpus)
+    if cache is not None:
+        for i in todo:
+            wide[i] = scanner.wide_key(seen[i].values, corpus)
+    for s in seen:
+        s.values = s.stats = None  # no longer needed
     return wide
 
 
-def _observe_all(ctx, jobs: int, state: dict[str, Any], units: list[Unit], batch: int, progress) -> list[Observed]:
-    """Phase 1 over every unit, in order, in `jobs` worker processes (or in this one)."""
+class Merging:
+    """Statistics merged pairwise as they arrive, in order (a binary counter of partial results):
+    the n log n work of reduce_tree, done while the workers still observe rather than after."""
+
+    def __init__(self, merges: list[Callable[[Any, Any], Any]]):
+        self.merges = merges
+        self.stacks: list[list[tuple[int, Any]]] = [[] for _ in merges]
+
+    def add(self, stats: list) -> None:
+        for merge, stack, value in zip(self.merges, self.stacks, stats, strict=True):
+            if value is None:
+                continue
+            size = 1
+            while stack and stack[-1][0] == size:
+                earlier = stack.pop()[1]
+                value, size = merge(earlier, value), size * 2
+            stack.append((size, value))
+
+    def result(self) -> list:
+        out = []
+        for merge, stack in zip(self.merges, self.stacks, strict=True):
+            merged = None
+            for _, value in reversed(stack):  # the latest first: each earlier one goes in front
+                merged = value if merged is None else merge(value, merged)
+            out.append(merged)
+        return out
+
+
+def _observe_all(ctx, jobs: int, state: dict[str, Any], units: list[Unit], batch: int, progress,
+                 merging: Merging | None, keep: bool) -> list[Observed]:
+    """Phase 1 over every unit, in order, in `jobs` worker processes (or in this one). With
+    `merging`, statistics computed now are merged as they come back (and kept unpickled if `keep`)."""
     if progress is not None:
         progress.stage("1/2 read")
     seen: list[Observed] = []
@@ -376,6 +423,14 @@ def _observe_all(ctx, jobs: int, state: dict[str, Any], units: list[Unit], batch
     try:
         for unit, observed in zip(units, gen, strict=True):
             seen.append(observed)
+            if merging is not None and observed.stats is not None:
+                values = load_stats(observed.stats)
+                merging.add(values)
+                observed.merged = True
+                if keep:  # for the wide keys and the cache
+                    observed.values = values
+                else:
+                    observed.stats = None
             if progress is not None:
                 progress.advance(unit.size, observed.documents)
     finally:

@@ -125,3 +125,23 @@ def test_a_new_document_leaves_documents_without_recurring_lines_alone(corpus, c
     again = scan(capsys, "--cache", "c")
     assert scanned["units"] == 8 + 1
     assert again == scan(capsys, "--no-cache")
+
+
+def test_merging_as_statistics_arrive_equals_merging_them_at_the_end():
+    import random
+
+    from cleaner.scan import Merging, reduce_tree
+
+    def merge(a, b):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = out.get(k, 0) + v
+        return out
+
+    rng = random.Random(1)
+    for n in range(12):
+        items = [{rng.choice("abcdef"): rng.randint(1, 3)} if rng.random() > 0.2 else None for _ in range(n)]
+        merging = Merging([merge])
+        for item in items:
+            merging.add([item])
+        assert merging.result() == [reduce_tree(items, merge)]

@@ -97,6 +97,21 @@ class FindingCache:
             return {}
         return found
 
+    def existing(self, keys: list[str], table: str = "findings") -> set[str]:
+        """Which of the keys are cached (without reading their payloads)."""
+        conn = self._connect()
+        if conn is None or not keys:
+            return set()
+        found: set[str] = set()
+        try:
+            for i in range(0, len(keys), 500):
+                batch = keys[i : i + 500]
+                marks = ",".join("?" * len(batch))
+                found.update(k for (k,) in conn.execute(f"SELECT key FROM {table} WHERE key IN ({marks})", batch))
+        except sqlite3.Error:
+            return set()
+        return found
+
     def has(self, key: str, table: str = "findings") -> bool:
         conn = self._connect()
         if conn is None:

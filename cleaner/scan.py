@@ -188,8 +188,8 @@ class Observed:
 
     fingerprint: str
     documents: int
-    stats: bytes | None = None  # pickled per-pass statistics, when computed in this run
-    values: list | None = None  # the same, unpickled, while the run still needs them (wide keys)
+    content: str = ""  # the documents' texts (see _content): phase 2 checks it read the same
+    stats: bytes | None = None  # pickled per-pass statistics, when computed in this run (until stored)
     merged: bool = False  # already merged (as phase 1 went)
     names: list[tuple[str, int]] | None = None  # (document, line) in a chunk of a larger JSONL file
     stats_key: str = ""
@@ -203,12 +203,17 @@ def _observe_unit(unit: Unit) -> Observed:
     cache: FindingCache | None = _WORKER["cache"]
     problems: list[str] = []
     loaded = load(unit.source, _WORKER["options"], problems, unit)
-    seen = Observed(scanner.fingerprint(unit, loaded, problems), len(loaded.documents))
+    seen = Observed(scanner.fingerprint(unit, loaded, problems), len(loaded.documents), _content(loaded))
     if unit.parts > 1:
         seen.names = record_names(loaded, unit)
     if cache is None or not cache.has(seen.stats_key, "stats"):  # (the passes are built only then)
         seen.stats = dump_stats(_statistics(scanner, loaded))
     return seen
+
+
+def _content(loaded: Loaded) -> str:
+    """The texts a unit held when read (their SHA-256s), to tell a file edited during the run."""
+    return hashlib.sha256(f"{loaded.skipped}{[d.sha256 for d in loaded.documents]}".encode()).hexdigest()[:32]
 
 
 def _statistics(scanner: Scanner, loaded: Loaded) -> list:
@@ -227,14 +232,15 @@ def reduce_tree(items: list, merge: Callable[[Any, Any], Any]) -> Any:
     return items[0]
 
 
-def _scan_unit(task: tuple[Unit, str, dict[str, int] | None]) -> tuple[Any, list, int]:
-    """Load, scan and finish one unit in a worker; only the finished (compact) result goes back."""
+def _scan_unit(task: tuple[Unit, str, dict[str, int] | None]) -> tuple[Any, list, int, str]:
+    """Load, scan and finish one unit in a worker; only the finished (compact) result goes back,
+    with what the unit's texts were this time (the file may have changed since phase 1)."""
     unit, wide, taken = task
     problems: list[str] = []
     loaded = load(unit.source, _WORKER["options"], problems, unit, taken)
     findings, new_entries = _WORKER["scanner"].scan_loaded(loaded, _WORKER["cache"], wide)
     finished = _WORKER["finish"](ScanResult(loaded, findings, problems))
-    return finished, new_entries, len(loaded.documents)
+    return finished, new_entries, len(loaded.documents), _content(loaded)
 
 
 def _output_key(tag: str, fingerprint: str, corpus: str) -> str:
@@ -275,41 +281,45 @@ def run(
     if cold:
         scanner.passes  # built once here, before workers fork, when they will surely be needed
     merging = Merging([p.merge for p in scanner.corpus_passes]) if cold else None
-    seen = _observe_all(ctx, jobs, state, units, batch, progress, merging, cache is not None)
-    taken = _names_taken_before(units, seen)
+    seen, taken = _observe_all(ctx, jobs, state, units, batch, progress, merging, cache)
     if progress is not None:
         progress.stage("2/2 scan")
     corpus = hashlib.sha256("".join(s.fingerprint for s in seen).encode()).hexdigest()[:32]
-    if cache is not None:
-        cache.put_many([(s.stats_key, s.stats) for s in seen if s.stats is not None], "stats")
     tag = getattr(finish, "cache_tag", None) if cache is not None else None
     named = [_output_key(tag, s.fingerprint, corpus) for s in seen] if tag is not None else []
-    # unit index -> cached output, first under the whole corpus's name (an unchanged corpus stops here)
-    outputs = _linked_outputs(cache, named) if tag is not None else {}
-    todo = [i for i in range(len(units)) if i not in outputs]
+    # unit index -> key of its cached output, first under the whole corpus's name (an unchanged
+    # corpus stops here); the outputs themselves are read one unit at a time as they are yielded
+    stored = _linked(cache, named) if tag is not None else {}
+    todo = [i for i in range(len(units)) if i not in stored]
     wide = [""] * len(units)
     if todo and scanner.corpus_passes:
         wide = _prepare(scanner, units, seen, options, cache, todo, corpus, merging)
     new_links: list[tuple[str, str]] = []  # corpus-named key -> wide-key-named key, for the next run
     if tag is not None and todo:  # then under the unit's wide key (the corpus changed elsewhere)
         keyed = {i: _output_key(tag, seen[i].fingerprint, wide[i]) for i in todo}
-        found = cache.get_many(sorted(set(keyed.values())), "stats")
+        present = cache.existing(sorted(set(keyed.values())), "stats")
         for i, key in keyed.items():
-            if key in found:
-                outputs[i] = found[key]
+            if key in present:
+                stored[i] = key
                 new_links.append((named[i], key))
-        todo = [i for i in todo if i not in outputs]
+        todo = [i for i in todo if i not in stored]
 
     results = _map_lazy(ctx, jobs, state, _scan_unit, [(units[i], wide[i], taken.get(i)) for i in todo], batch)
     try:
         for i, unit in enumerate(units):
-            if i in outputs:
-                finished, ndocs = load_stats(outputs.pop(i)), seen[i].documents
+            payload = cache.get_many([stored[i]], "stats").get(stored[i]) if i in stored else None
+            if payload is not None:
+                finished, ndocs = load_stats(payload), seen[i].documents
             else:
-                finished, new_entries, ndocs = next(results)
+                if i in stored:  # gone since it was looked up (another run cleared the cache)
+                    if "scanner" not in _WORKER:
+                        _init_worker(state)
+                    finished, new_entries, ndocs, content = _scan_unit((unit, wide[i], taken.get(i)))
+                else:
+                    finished, new_entries, ndocs, content = next(results)
                 if cache is not None and new_entries:
-                    cache.put_many(new_entries)
-                if tag is not None:
+                    cache.put_many(new_entries)  # per document, keyed by text: right whatever happened
+                if tag is not None and content == seen[i].content:  # not if the file changed meanwhile
                     key = _output_key(tag, seen[i].fingerprint, wide[i])
                     cache.put_many([(key, dump_stats(finished))], "stats")
                     new_links.append((named[i], key))
@@ -323,32 +333,42 @@ def run(
         _WORKER.clear()
 
 
-def _names_taken_before(units: list[Unit], seen: list[Observed]) -> dict[int, dict[str, int]]:
-    """For each chunk of a large JSONL file, the names of its records that an earlier chunk of the
-    file already gave (name -> line there): the chunk renames those records when it is scanned, and
-    its fingerprint says so. Holds one file's names at a time, and lets go of them after."""
-    out: dict[int, dict[str, int]] = {}
-    names: dict[str, int] = {}
-    for i, (unit, s) in enumerate(zip(units, seen, strict=True)):
+class _ChunkNames:
+    """Names the records of a large JSONL file's chunks got in phase 1, one file at a time: for each
+    chunk, the names an earlier chunk of the file already gave (name -> line there), which the chunk
+    renames when it is scanned, as one chunk would (corpus.load: `rel#line`, or `name#line` when
+    that is taken too)."""
+
+    def __init__(self) -> None:
+        self.earlier: dict[str, int] = {}
+
+    def clashes(self, unit: Unit, names: list[tuple[str, int]] | None) -> dict[str, int]:
         if unit.part == 0:
-            names = {}
-        if s.names is None:
-            continue
-        clash = {name: names[name] for name, _ in s.names if name in names}
-        for name, line in s.names:
-            names.setdefault(name, line)
-        if clash:
-            out[i] = clash
-            s.fingerprint = hashlib.sha256(f"{s.fingerprint}\0{sorted(clash.items())}".encode()).hexdigest()[:32]
-        s.names = None
-    return out
+            self.earlier = {}
+        if not names:
+            return {}
+        clash: dict[str, int] = {}
+        here: dict[str, int] = {}
+        for name, line in names:
+            if name in self.earlier:
+                clash[name] = self.earlier[name]
+                renamed = f"{unit.source.rel}#{line}"
+                if renamed in self.earlier:
+                    clash[renamed] = self.earlier[renamed]
+                if renamed in self.earlier or renamed in here:
+                    renamed = f"{name}#{line}"
+                name = renamed
+            here.setdefault(name, line)
+        for name, line in here.items():
+            self.earlier.setdefault(name, line)
+        return clash
 
 
-def _linked_outputs(cache: FindingCache, named: list[str]) -> dict[int, bytes]:
-    """Outputs cached for the units under the corpus-named keys (which link to the stored output)."""
+def _linked(cache: FindingCache, named: list[str]) -> dict[int, str]:
+    """Unit index -> key of the output cached for it under its corpus-named key (a link to it)."""
     links = cache.get_many(named, "stats")
-    found = cache.get_many(sorted({v for v in links.values() if isinstance(v, str)}), "stats")
-    return {i: found[links[key]] for i, key in enumerate(named) if links.get(key) in found}
+    present = cache.existing(sorted({v for v in links.values() if isinstance(v, str)}), "stats")
+    return {i: links[key] for i, key in enumerate(named) if links.get(key) in present}
 
 
 def _prepare(scanner: Scanner, units: list[Unit], seen: list[Observed], options: Options,
@@ -357,31 +377,34 @@ def _prepare(scanner: Scanner, units: list[Unit], seen: list[Observed], options:
     need them) give each unit to scan its wide key.
 
     Statistics computed in this run were merged as they arrived (`merging`, while the workers still
-    read); those of units cached in an earlier run are read back now. One that went missing since
-    phase 1 (a cache cleared meanwhile) is computed again.
+    read) and stored; the others are read back from the cache a batch at a time, so only merged
+    statistics are held, not every unit's. One that went missing (a cache cleared meanwhile, or one
+    that cannot be written) is computed again from the file.
     """
     if merging is None:
         merging = Merging([p.merge for p in scanner.corpus_passes])
-        late = list(range(len(seen)))
-    else:
-        late = [i for i, s in enumerate(seen) if not s.merged]  # found in the cache in phase 1
-    stored = cache.get_many([seen[i].stats_key for i in late], "stats") if cache is not None and late else {}
-    for i in late:
-        s = seen[i]
-        payload = s.stats if s.stats is not None else stored.get(s.stats_key)
-        if payload is None:
-            payload = dump_stats(_statistics(scanner, load(units[i].source, options, [], units[i])))
-        s.values = load_stats(payload)
-        merging.add(s.values)
-    stored.clear()
+    for i, values in _unit_statistics(scanner, units, seen, options, cache, [i for i, s in enumerate(seen)
+                                                                            if not s.merged]):
+        merging.add(values)
     scanner.prepare(merging.result())
     wide = [""] * len(units)
     if cache is not None:
-        for i in todo:
-            wide[i] = scanner.wide_key(seen[i].values, corpus)
-    for s in seen:
-        s.values = s.stats = None  # no longer needed
+        for i, values in _unit_statistics(scanner, units, seen, options, cache, todo):
+            wide[i] = scanner.wide_key(values, corpus)
     return wide
+
+
+def _unit_statistics(scanner: Scanner, units: list[Unit], seen: list[Observed], options: Options,
+                     cache: FindingCache | None, indexes: list[int]) -> Iterator[tuple[int, list]]:
+    """(index, statistics) of the units, read from the cache 256 at a time (or computed again)."""
+    for b in range(0, len(indexes), 256):
+        part = indexes[b : b + 256]
+        found = cache.get_many([seen[i].stats_key for i in part], "stats") if cache is not None else {}
+        for i in part:
+            payload = found.get(seen[i].stats_key)
+            if payload is None:
+                payload = seen[i].stats or dump_stats(_statistics(scanner, load(units[i].source, options, [], units[i])))
+            yield i, load_stats(payload)
 
 
 class Merging:
@@ -413,29 +436,53 @@ class Merging:
 
 
 def _observe_all(ctx, jobs: int, state: dict[str, Any], units: list[Unit], batch: int, progress,
-                 merging: Merging | None, keep: bool) -> list[Observed]:
-    """Phase 1 over every unit, in order, in `jobs` worker processes (or in this one). With
-    `merging`, statistics computed now are merged as they come back (and kept unpickled if `keep`)."""
+                 merging: Merging | None, cache: FindingCache | None) -> tuple[list[Observed], dict[int, dict]]:
+    """Phase 1 over every unit, in order, in `jobs` worker processes (or in this one).
+
+    Statistics computed now are merged as they come back (with `merging`) and written to the cache
+    in batches, then let go; the record names of JSONL chunks are checked against the earlier chunks
+    of their file as they come (the second value: unit index -> names to rename in it)."""
     if progress is not None:
         progress.stage("1/2 read")
     seen: list[Observed] = []
+    taken: dict[int, dict] = {}
+    chunks = _ChunkNames()
+    pending: list[Observed] = []
     gen = _map_lazy(ctx, jobs, state, _observe_unit, units, batch)
     try:
-        for unit, observed in zip(units, gen, strict=True):
+        for i, (unit, observed) in enumerate(zip(units, gen, strict=True)):
             seen.append(observed)
-            if merging is not None and observed.stats is not None:
-                values = load_stats(observed.stats)
-                merging.add(values)
-                observed.merged = True
-                if keep:  # for the wide keys and the cache
-                    observed.values = values
-                else:
-                    observed.stats = None
+            if observed.stats is not None:
+                if merging is not None:
+                    merging.add(load_stats(observed.stats))
+                    observed.merged = True
+                pending.append(observed)
+            clash = chunks.clashes(unit, observed.names)
+            observed.names = None
+            if clash:  # the chunk renames these records when scanned: its name says so
+                taken[i] = clash
+                observed.fingerprint = hashlib.sha256(
+                    f"{observed.fingerprint}\0{sorted(clash.items())}".encode()).hexdigest()[:32]
+            if len(pending) >= 256 or i == len(units) - 1:
+                _store_statistics(cache, pending)
+                pending = []
             if progress is not None:
                 progress.advance(unit.size, observed.documents)
     finally:
         gen.close()
-    return seen
+    return seen, taken
+
+
+def _store_statistics(cache: FindingCache | None, observed: list[Observed]) -> None:
+    """Write computed statistics to the cache and let go of them (kept only if it cannot be used)."""
+    if cache is None:
+        for o in observed:
+            o.stats = None if o.merged else o.stats
+        return
+    cache.put_many([(o.stats_key, o.stats) for o in observed], "stats")
+    if cache.usable:
+        for o in observed:
+            o.stats = None
 
 
 def _map_lazy(ctx, jobs: int, state: dict[str, Any], fn: Callable, items: list, batch: int) -> Iterator:

@@ -96,6 +96,7 @@ def test_a_duplicate_id_in_another_chunk_of_a_large_jsonl_file_is_renamed(tmp_pa
     monkeypatch.chdir(tmp_path)
     lines = [json.dumps({"id": f"r{n}", "text": f"Record {n} says hello.\n"}) for n in range(40)]
     lines[30] = json.dumps({"id": "r3", "text": "A second record with the id r3.\n"})
+    lines[38] = json.dumps({"id": "31", "text": "A record whose id is the line the renamed one took.\n"})
     (tmp_path / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr(corpus, "plan", lambda files, chunk_bytes=200: plan(files, chunk_bytes=200))
     assert len(corpus.plan(corpus.discover(["big.jsonl"]))) > 3  # the two r3 records are in different chunks
@@ -103,6 +104,7 @@ def test_a_duplicate_id_in_another_chunk_of_a_large_jsonl_file_is_renamed(tmp_pa
         status = main(["apply", "big.jsonl", "--out", "out", "--auto", "-q", *cache])
         err = capsys.readouterr().err
         assert status == 2 and "big.jsonl:31: duplicate id 'r3' (also on line 4); this record is named big.jsonl#31" in err
+        assert "big.jsonl:39: duplicate id '31' (also on line 31); this record is named big.jsonl#39" in err
     out = [json.loads(line) for line in (tmp_path / "out" / "big.jsonl").read_text(encoding="utf-8").splitlines()]
     assert out[30]["text"] == "A second record with the id r3.\n" and out[3]["text"] == "Record 3 says hello.\n"
 

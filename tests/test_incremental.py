@@ -145,3 +145,28 @@ def test_merging_as_statistics_arrive_equals_merging_them_at_the_end():
         for item in items:
             merging.add([item])
         assert merging.result() == [reduce_tree(items, merge)]
+
+
+def test_a_file_edited_during_a_run_does_not_poison_the_cache(corpus, capsys):
+    from cleaner.cache import FindingCache
+    from cleaner.cli import FormatStep
+    from cleaner.corpus import Options, discover, plan
+    from cleaner.rules import load_rules
+
+    path = corpus / "a2.txt"
+    original = path.read_text(encoding="utf-8")
+
+    class EditBetweenPhases:
+        def stage(self, name):
+            if name.startswith("2/2"):  # after the file was read and named, before it is scanned
+                path.write_text("Breaking: a different first line\n\n" + original, encoding="utf-8")
+
+        def advance(self, *_):
+            pass
+
+    units = plan(discover(["news"]))
+    scanner = cleaner.scan.Scanner(load_rules(RULES))
+    list(cleaner.scan.run(scanner, units, Options(), FormatStep("jsonl"), cache=FindingCache(Path("c")),
+                          progress=EditBetweenPhases()))
+    path.write_text(original, encoding="utf-8")  # back to what phase 1 read
+    assert scan(capsys, "--cache", "c") == scan(capsys, "--no-cache")

@@ -63,27 +63,49 @@ def plan(files: list[SourceFile], chunk_bytes: int = 1 << 20) -> list[Unit]:
         if source.kind != "jsonl" or size <= chunk_bytes:
             units.append(Unit(source, size=size))
             continue
-        data = source.path.read_bytes()
-        if is_binary(data):  # one unit, so load() skips it whole
+        try:
+            pieces = _line_aligned_chunks(source.path, chunk_bytes)
+        except OSError:
+            pieces = None  # load() reports it
+        if pieces is None:  # binary or unreadable: one unit, so load() skips it whole
             units.append(Unit(source, size=size))
             continue
-        bounds, pos = [0], 0
-        while True:
-            cut = data.find(b"\n", pos + chunk_bytes)
-            if cut == -1 or cut + 1 >= len(data):
-                break
-            bounds.append(cut + 1)
-            pos = cut + 1
-        bounds.append(len(data))
-        line = 1
-        pieces = []
-        for k in range(len(bounds) - 1):
-            a, b = bounds[k], bounds[k + 1]
-            pieces.append((a, b, line))
-            line += data.count(b"\n", a, b)
         for k, (a, b, first) in enumerate(pieces):
             units.append(Unit(source, k, len(pieces), a, b, first, b - a))
     return units
+
+
+def _line_aligned_chunks(path: Path, chunk_bytes: int) -> list[tuple[int, int, int]] | None:
+    """(start, end, first line) of pieces of a little over chunk_bytes, each ending after a line
+    break (the last at the end of the file), read a piece at a time: a file of many GB is never
+    held whole. None for a binary file."""
+    size = path.stat().st_size
+    pieces: list[tuple[int, int, int]] = []
+    start, line = 0, 1
+    with open(path, "rb") as fh:
+        if is_binary(fh.read(BINARY_SNIFF)):
+            return None
+        while start < size:
+            end = _after_line_break(fh, start + chunk_bytes, size)
+            fh.seek(start)
+            pieces.append((start, end, line))
+            line += fh.read(end - start).count(b"\n")
+            start = end
+    return pieces
+
+
+def _after_line_break(fh, at: int, size: int) -> int:
+    """The offset just after the first line break at or after `at`, or the file's size."""
+    fh.seek(at)
+    while at < size:
+        block = fh.read(1 << 16)
+        if not block:
+            break
+        cut = block.find(b"\n")
+        if cut != -1:
+            return min(at + cut + 1, size)
+        at += len(block)
+    return size
 
 
 @dataclass

@@ -212,3 +212,28 @@ def test_jsonl_with_a_byte_order_mark(tmp_path):
     path.write_text("\ufeff" + json.dumps({"id": "a", "text": "One."}) + "\n", encoding="utf-8")
     loaded, problems = load_one(path)
     assert [d.doc for d in loaded.documents] == ["feed.jsonl#a"] and problems == []
+
+
+def test_large_jsonl_chunks_end_after_a_line_break_and_know_their_first_line(tmp_path):
+    import random
+
+    from cleaner.corpus import discover, plan
+
+    def reference(data: bytes, chunk: int) -> list[tuple[int, int, int]]:  # the whole file in memory
+        bounds, pos = [0], 0
+        while (cut := data.find(b"\n", pos + chunk)) != -1 and cut + 1 < len(data):
+            bounds.append(cut + 1)
+            pos = cut + 1
+        bounds.append(len(data))
+        return [(a, b, 1 + data.count(b"\n", 0, a)) for a, b in zip(bounds, bounds[1:])]
+
+    rng = random.Random(3)
+    path = tmp_path / "a.jsonl"
+    for _ in range(200):
+        data = b"".join(b"x" * rng.randint(0, 30) + b"\n" * (rng.random() < 0.9) for _ in range(rng.randint(1, 300)))
+        chunk = rng.randint(1, 60)
+        if len(data) <= chunk:
+            continue
+        path.write_bytes(data)
+        units = plan(discover([str(path)]), chunk_bytes=chunk)
+        assert [(u.start, u.end, u.first_line) for u in units] == reference(data, chunk)

@@ -139,15 +139,16 @@ def report_problems(problems: list[str]) -> int:
 
 @dataclass(frozen=True)
 class FormatStep:
-    """The `finish` step of a scan run: findings to output lines, in the worker."""
+    """The `finish` step of a scan run, in the worker: the unit's output as one string (one object
+    to send back, not one per finding), how many findings it holds, and what reading reported."""
 
     fmt: str
 
     @property
     def cache_tag(self) -> str:  # its output depends on nothing but the unit and the format
-        return f"format:{self.fmt}"
+        return f"format:{self.fmt}:text"
 
-    def __call__(self, result) -> tuple[list[str], list[str]]:
+    def __call__(self, result) -> tuple[str, int, list[str]]:
         from cleaner.report import display_doc, format_text
 
         source = result.loaded.source
@@ -155,7 +156,7 @@ class FormatStep:
             lines = [f.to_json() for f in result.all_findings()]
         else:
             lines = [format_text(f, display_doc(source, f.doc)) for f in result.all_findings()]
-        return lines, result.problems
+        return "".join(line + "\n" for line in lines), len(lines), result.problems
 
 
 def run_scan(args, ruleset: RuleSet, inputs: list[str], finish, cache_dir: Path):
@@ -187,12 +188,11 @@ def cmd_scan(args) -> int:
     total = files = 0
     cache_dir = Path(args.cache) if args.cache else Path(DEFAULT_OUT) / ".cache"
     try:
-        for unit, (lines, unit_problems), _ in run_scan(args, ruleset, inputs, FormatStep(args.format), cache_dir):
+        for unit, (text, count, unit_problems), _ in run_scan(args, ruleset, inputs, FormatStep(args.format), cache_dir):
             problems.extend(unit_problems)
             files += unit.part == 0
-            total += len(lines)
-            if lines:
-                out.write("\n".join(lines) + "\n")
+            total += count
+            out.write(text)
     finally:
         if out is not sys.stdout:
             out.close()

@@ -112,15 +112,6 @@ class FindingCache:
             return set()
         return found
 
-    def has(self, key: str, table: str = "findings") -> bool:
-        conn = self._connect()
-        if conn is None:
-            return False
-        try:
-            return conn.execute(f"SELECT 1 FROM {table} WHERE key = ?", (key,)).fetchone() is not None
-        except sqlite3.Error:
-            return False
-
     def put_many(self, items: list[tuple[str, str]], table: str = "findings") -> None:
         conn = self._connect()
         if conn is None or not items:

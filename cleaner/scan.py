@@ -192,10 +192,7 @@ class Observed:
     stats: bytes | None = None  # pickled per-pass statistics, when computed in this run (until stored)
     merged: bool = False  # already merged (as phase 1 went)
     names: list[tuple[str, int]] | None = None  # (document, line) in a chunk of a larger JSONL file
-    stats_key: str = ""
-
-    def __post_init__(self) -> None:
-        self.stats_key = self.stats_key or "observe:" + self.fingerprint
+    stats_key: str = ""  # its statistics in the cache: by the fingerprint as read (renames aside)
 
 
 def _observe_unit(unit: Unit) -> Observed:
@@ -203,10 +200,11 @@ def _observe_unit(unit: Unit) -> Observed:
     cache: FindingCache | None = _WORKER["cache"]
     problems: list[str] = []
     loaded = load(unit.source, _WORKER["options"], problems, unit)
-    seen = Observed(scanner.fingerprint(unit, loaded, problems), len(loaded.documents), _content(loaded))
+    fingerprint = scanner.fingerprint(unit, loaded, problems)
+    seen = Observed(fingerprint, len(loaded.documents), _content(loaded), stats_key="observe:" + fingerprint)
     if unit.parts > 1:
         seen.names = record_names(loaded, unit)
-    if cache is None or not cache.has(seen.stats_key, "stats"):  # (the passes are built only then)
+    if cache is None or not cache.existing([seen.stats_key], "stats"):  # (the passes are built only then)
         seen.stats = dump_stats(_statistics(scanner, loaded))
     return seen
 

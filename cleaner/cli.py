@@ -342,8 +342,11 @@ def cmd_names(args) -> int:
         if not 1 <= args.write <= len(clusters):
             raise UserError(f"no cluster {args.write} (there are {len(clusters)}; run `cleaner names` to see them)")
         target = Path(args.to) if args.to else Path(args.rules or "rules") / "learned-names.yaml"
-        entry = write_cluster(clusters[args.write - 1], target, canonical=args.canonical, entity_id=args.id, kind=args.kind)
-        print(f"wrote entity {entry['id']} ({entry['canonical']}: {', '.join(entry['variants'])}) to {target}")
+        entry = write_cluster(
+            clusters[args.write - 1], target, canonical=args.canonical, entity_id=args.id, kind=args.kind, style=style
+        )
+        form = entry["canonical"][style]
+        print(f"wrote entity {entry['id']} ({form} in the {style} style: {', '.join(entry['variants'])}) to {target}")
         return report_problems(problems)
     for n, cluster in enumerate(clusters, 1):
         print(json.dumps(cluster_dict(n, cluster), ensure_ascii=False) if args.format == "jsonl" else format_cluster(n, cluster))

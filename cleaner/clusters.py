@@ -155,9 +155,12 @@ LEARNED_HEADER = (
 
 
 def write_cluster(
-    cluster: Cluster, path: Path, *, canonical: str | None, entity_id: str | None, kind: str
+    cluster: Cluster, path: Path, *, canonical: str | None, entity_id: str | None, kind: str, style: str
 ) -> dict:
     """Append the cluster as a new entity to a dictionary file the user owns; check the folder still loads.
+
+    The canonical form is written for the style (`canonical: {ap: Hrytsenko}`): the editor chose it, so
+    the style names it and changes to it are safe.
 
     A cluster that already contains a dictionary spelling is refused (extend that entity instead), as is
     an entry that makes the packs fail to load (the file is then left as it was).
@@ -175,7 +178,7 @@ def write_cluster(
     if not NAME_RE.match(entity_id):
         raise RuleError([f"{path}: entity id {entity_id!r} must be kebab-case (give one with --id)"])
     variants = [w for w, _ in cluster.spellings.most_common() if w != canonical]
-    entry = {"id": entity_id, "kind": kind, "canonical": canonical, "variants": variants}
+    entry = {"id": entity_id, "kind": kind, "canonical": {style: canonical}, "variants": variants}
     before = path.read_text(encoding="utf-8") if path.exists() else None
     text = before if before is not None else LEARNED_HEADER
     if before is not None and not re.search(r"(?m)^entities:", before):

@@ -134,7 +134,9 @@ KINDS: dict[str, dict[str, str]] = {
     # names pass (cleaner/passes/names.py): the spellings come from the packs' `entities`
     "name-alias": {},
     "name-fuzzy": {"min_score": "0..100 rapidfuzz score a misspelling needs (default 85)"},
-    "name-consistency": {"min_score": "0..100 score two spellings in one article need (default 88)"},
+    "name-consistency": {
+        "min_score": "0..100 rapidfuzz score of two spellings with one transliteration form (default 80)"
+    },
     "pronoun-gender": {},
 }
 

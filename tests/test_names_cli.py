@@ -75,7 +75,7 @@ def test_write_cluster_into_learned_dictionary(tmp_path, capsys):
     assert "wrote entity ivan-hrytsenko" in capsys.readouterr().out
     dictionary = load_dictionary(load_rules(rules))
     entity = dictionary.entities["ivan-hrytsenko"]
-    assert entity.canonical == {"*": "Hrytsenko"} and entity.variants == ("Hrytzenko",)
+    assert entity.canonical == {"ap": "Hrytsenko"} and entity.variants == ("Hrytzenko",)
     # the learned spelling is now an alias: scan proposes it as safe
     assert (
         main(

@@ -22,10 +22,10 @@ def plain_mentions(p: NamesPass, text: str) -> tuple[list[Mention], list[Mention
         start, end = m.span()
         if start and BOUNDARY.match(text, start - 1):
             continue
-        entity, replacement, ambiguous, changes = p._found[m.group()]
+        entity, replacement, ambiguous, changes, canon = p._found[m.group()]
         if entity is None or (ambiguous and not _has_context(text, start, end, entity.context)):
             continue
-        out.append(Mention(start, end, entity, replacement))
+        out.append(Mention(start, end, entity, replacement, canon))
         if changes:
             changed.append(out[-1])
     return out, changed
@@ -37,7 +37,7 @@ def plain_candidates(p: NamesPass, text: str, distinct: set[str], named: set[str
     lone, likely = set(), False
     for word in distinct & p._near.keys():
         entity = p._closest(word)[1]
-        ok = entity.id in named or any(c in lowered for c in p._lower_context[entity.id])
+        ok = entity.id in named or word in p._exact or any(c in lowered for c in p._lower_context[entity.id])
         likely |= ok
         if ok or entity.id in p._unsafe_context:
             lone.add(word)

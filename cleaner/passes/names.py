@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz, process, utils
 
-from cleaner.model import Document, Finding
+from cleaner.model import Applicability, Document, Finding
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.names_dict import (
     CONTEXT_WINDOW,
@@ -35,6 +35,7 @@ from cleaner.passes.names_dict import (
     skeleton,
     translit_form,
 )
+from cleaner.passes.words import not_a_name
 from cleaner.rules import Rule, RuleSet
 
 # [A-Z][a-z]+(?:-[A-Z]?[a-z]+)* not after a letter, digit, hyphen or apostrophe, nor before a word
@@ -56,6 +57,11 @@ _WORD_CHAR = re.compile(r"\w")
 OTHER_SPEAKER = re.compile(
     r"[A-Z](?<!\w[A-Z])(?:[a-z]+ [A-Z][a-z]+\b|[a-z]+(?:’s|'s)? (?:said|says|added|told|asked|continued)\b)"
 )
+# a speaker named after the verb ("said Truss"), or a title and a name ("Prime Minister Truss")
+OTHER_SPEAKER_AFTER = re.compile(
+    r"\b(?:said|says|added|told|asked|continued|noted|stressed|explained|wrote)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?[.,;]"
+    r"|\b(?:Mr|Mrs|Ms|Dr|President|Minister|Secretary|Chancellor|Mayor|Governor|Senator|General)\.?\s+[A-Z]"
+)
 SPEECH_AFTER = re.compile(
     r"(?:’s|'s)?\s+(?:said|says|added|told|asked|continued|noted|stressed|explained|wrote)\b"
 )
@@ -65,7 +71,21 @@ DEFAULT_MIN_SCORE = 85.0
 CANDIDATE_CUTOFF = 70  # a lone word this close to a dictionary spelling is looked at
 FIRST_NAME_CUTOFF = 80  # a first name this close to one of a person's first names
 SURNAME_CUTOFF = 60  # ... and a surname at least this close
+STRONG_SURNAME = 75  # below this the surname needs a context word too (Potanin ~ Putin 67, no context)
 CONTEXT_BONUS = 5.0  # a context word nearby, or another mention of the entity in the article
+# context words that say only "this is about Ukraine": evidence for an ambiguous alias (Makarov beside
+# "district"), none for a guess at a misspelling in an article about Ukraine
+GENERIC_CONTEXT = frozenset(
+    {"city", "town", "village", "region", "oblast", "district", "raion", "ukraine", "ukrainian"}
+)
+# words before a name that are not part of it: a lone surname after them is still a lone word
+TITLES = frozenset(
+    """Mr Mrs Ms Dr President Mayor Minister Premier General Gen Colonel Col Governor Gov Ambassador
+    Envoy Spokesman Spokeswoman Chancellor Secretary Senator Sen Rep Commander Lieutenant Lt Major Maj
+    Captain Capt Sergeant Sgt Admiral Adm Marshal Chairman Chairwoman Chair Deputy Adviser Advisor
+    Prosecutor Judge Speaker Head Chief King Queen Prince Princess Pope Patriarch Metropolitan Father
+    Saint St Sir Lady Lord Professor Prof""".split()
+)
 MAX_FUZZY_SCORE = 95.0  # a guess is never certain
 CACHE_LIMIT = 200_000  # per-word verdicts kept by a pass before its caches start over
 _WORD_CHARS = frozenset(ascii_letters + "-")  # every character a WORD match can hold
@@ -76,6 +96,7 @@ class Mention(NamedTuple):
     end: int
     entity: Entity
     replacement: str
+    canon: bool = True  # the style names the replacement (a change to it is safe)
 
 
 class NamesPass(Pass):
@@ -90,9 +111,16 @@ class NamesPass(Pass):
         self.regex = alias_regex(self.aliases)
         self.blocks = self._fuzzy_blocks()
         self.first_names = self._first_name_blocks()
-        # spelling -> (entity or None for an exception, replacement, ambiguous, changed by the style)
+        # spelling -> (entity or None for an exception, replacement, ambiguous, changed by the style,
+        # the style names the replacement)
         self._found = {
-            a.text: (None if a.exception else a.entity, a.replacement, a.ambiguous, a.replacement != a.text)
+            a.text: (
+                None if a.exception else a.entity,
+                a.replacement,
+                a.ambiguous,
+                a.replacement != a.text,
+                a.canon,
+            )
             for a in self.aliases.values()
         }
         self.alias_words = frozenset(word for alias in self.aliases for word in alias.split())
@@ -104,11 +132,26 @@ class NamesPass(Pass):
         # entities with a context word whose lower case may depend on its neighbours (final sigma):
         # a context word in a window need not then be in the lowered article
         self._unsafe_context = frozenset(
-            e.id for e in self.dictionary.entities.values() if any(not c.isascii() for c in e.context)
+            e.id
+            for e in self.dictionary.entities.values()
+            if any(not c.isascii() and c.lower() not in GENERIC_CONTEXT for c in e.context)
         )
+        # the context words that are evidence for a guess (not the generic place words)
         self._lower_context = {
-            e.id: tuple(c.lower() for c in e.context) for e in self.dictionary.entities.values()
+            e.id: tuple(c.lower() for c in e.context if c.lower() not in GENERIC_CONTEXT)
+            for e in self.dictionary.entities.values()
         }
+        self._evidence_context = {
+            e.id: tuple(c for c in e.context if c.lower() not in GENERIC_CONTEXT)
+            for e in self.dictionary.entities.values()
+        }
+        # every spelling of a given name: a first name is not a surname's misspelling (Yulia, Yuliya)
+        self._given = frozenset(
+            f
+            for e in self.dictionary.entities.values()
+            if e.kind == "given-name"
+            for f in e.all_forms(self.dictionary.styles)
+        )
         # a context word's capitalised form among the article's WORDs: the word is in the lowered
         # article (WORD matches are ASCII), which is then not searched
         self._capital_context = {
@@ -116,7 +159,7 @@ class NamesPass(Pass):
             for k, words in self._lower_context.items()
         }
         consistency = self.rule.get("name-consistency")
-        self._pair_score = float(consistency.params.get("min_score", 88)) if consistency else None
+        self._pair_score = float(consistency.params.get("min_score", 80)) if consistency else None
         self._clear_caches()
 
     def _clear_caches(self) -> None:
@@ -126,6 +169,7 @@ class NamesPass(Pass):
         self._variant_cache: dict[tuple[str, str], float | None] = {}
         self._known: set[str] = set()  # the words below were worked out for
         self._near: dict[str, Entity] = {}  # close to a one-word dictionary spelling (not one itself)
+        self._exact: set[str] = set()  # ... of a place, with the same transliteration form
         self._firsts: set[str] = set()  # close to a person's first name
         self._spellings: dict[str, list[str]] = {}  # skeleton -> the words seen with it (5+ letters)
         self._paired: set[str] = set()  # words with a close variant among those of their skeleton
@@ -144,6 +188,8 @@ class NamesPass(Pass):
             closest = None if known else self._closest(word)
             if closest is not None:
                 self._near[word] = closest[1]
+                if closest[2] >= 100 and closest[1].kind == "place":
+                    self._exact.add(word)
             if self._first_name_owners(word):
                 self._firsts.add(word)
             if self._pair_score is None or known or len(word) < 5:
@@ -211,7 +257,20 @@ class NamesPass(Pass):
         alias_rule = self.rule.get("name-alias")
         if alias_rule is not None:
             for m in changed:
-                findings.append(alias_rule.finding(doc, m.start, m.end, m.replacement))
+                if m.canon:
+                    findings.append(alias_rule.finding(doc, m.start, m.end, m.replacement))
+                else:  # the style is silent: the official romanisation, for a reviewer
+                    findings.append(
+                        alias_rule.finding(
+                            doc,
+                            m.start,
+                            m.end,
+                            m.replacement,
+                            applicability=min(alias_rule.applicability, Applicability.UNSAFE),
+                            message=f"{alias_rule.message} (the {self.settings.style} style names no form "
+                            f"for {m.entity.id}: the official romanisation)",
+                        )
+                    )
         self._learn(distinct)
         fuzzy: list[tuple[Finding | None, Mention]] = []
         if "name-fuzzy" in self.rule or "pronoun-gender" in self.rule:
@@ -250,12 +309,12 @@ class NamesPass(Pass):
             start, end = m.span()
             if start and boundary(text, start - 1):
                 continue  # inside a word
-            entity, replacement, ambiguous, changes = found[m.group()]
+            entity, replacement, ambiguous, changes, canon = found[m.group()]
             if entity is None:
                 continue  # an exception: a fixed expression left alone
             if ambiguous and not _has_context(text, start, end, entity.context):
                 continue
-            mention = new(Mention, (start, end, entity, replacement))
+            mention = new(Mention, (start, end, entity, replacement, canon))
             out.append(mention)
             if changes:
                 changed.append(mention)
@@ -280,7 +339,7 @@ class NamesPass(Pass):
         near = self._near
         for word in distinct & near.keys():
             entity = near[word]
-            if entity.id in named:
+            if entity.id in named or word in self._exact:
                 likely = True
                 lone.append(word)
                 continue
@@ -345,6 +404,7 @@ class NamesPass(Pass):
             return []
         spans_end = [m.end for m in mentions]
         out: list[tuple[Finding | None, Mention]] = []
+        in_names: dict[str, bool] = {}  # word -> some occurrence of it is part of a longer name
         last_end = -1  # end of the last accepted word: it cannot be the first name of the next
         for p in sorted(positions):
             w = WORD.match(text, p)
@@ -364,18 +424,27 @@ class NamesPass(Pass):
                 hit = self._full_name(prev, word)
             if hit is not None:
                 start = pstart
-                entity, replacement, base = hit
-                context = _has_context(text, start, end, entity.context)
+                entity, replacement, base, strong = hit
+                context = _has_context(text, start, end, self._evidence_context[entity.id])
+                if not strong and not context:
+                    continue  # Vladimir Potanin: a first name alone does not make him Putin
             else:
                 single = self._closest(word) if word not in self.alias_words else None
                 if single is None:
                     continue  # unknown, or a word the dictionary knows only inside a full name
                 replacement, entity, base = single
                 start = p
-                if prev is not None and entity.kind == "person" and not _sentence_start(text, pstart):
-                    continue  # a surname after a first name that is not this person's: someone else
-                context = _has_context(text, p, end, entity.context)
-                if entity.id not in named and not context:
+                part = in_names.get(word)
+                if part is None:
+                    part = in_names[word] = _in_longer_name(text, word)
+                if part:
+                    continue  # Sanna Marin, Naftogaz Ukrainy, Drobytsky Yar: someone or something else
+                # evidence: the entity named elsewhere in the article, one of its own context words
+                # nearby (a place has none: "city" or "Ukraine" says nothing in news of Ukraine), or the
+                # same transliteration form as a place's spelling (Nemishajeve, Nemishaieve; a surname is
+                # shared by many people: Clitsko alone may be either Klitschko brother)
+                context = _has_context(text, p, end, self._evidence_context[entity.id])
+                if entity.id not in named and not context and word not in self._exact:
                     continue
             # a context word nearby, another mention of the entity: each adds to the score
             bonus = (CONTEXT_BONUS if context else 0.0) + (CONTEXT_BONUS if entity.id in named else 0.0)
@@ -412,7 +481,12 @@ class NamesPass(Pass):
             if hit is not None:
                 matched, score, index = hit
                 entity, target = owners[index]
-                if not _gender_form_differs(word, target) and not _derived(form, matched):
+                if (
+                    not _gender_form_differs(word, target)
+                    and not _derived(form, matched)
+                    and word not in self._given
+                    and not_a_name(word, target) is None
+                ):
                     result = (target, entity, float(score))
         self._fuzzy_cache[word] = result
         return result
@@ -437,14 +511,18 @@ class NamesPass(Pass):
             self._first_cache[first] = owners
         return owners
 
-    def _full_name(self, first: str, last: str) -> tuple[Entity, str, float] | None:
-        """(person, canonical full name, score) when `first last` reads as a person's name, else None."""
+    def _full_name(self, first: str, last: str) -> tuple[Entity, str, float, bool] | None:
+        """(person, canonical full name, score, strong) when `first last` reads as a person's name, else
+        None; `strong` when the surname alone is close enough to need no context word."""
         key = (first, last)
         if key in self._fuzzy_cache:
             return self._fuzzy_cache[key]
         result = None
         best = 0.0
-        for entity, target, surnames in self._first_name_owners(first):
+        owners = self._first_name_owners(first)
+        if owners and not_a_name(last, target=owners[0][1]) is not None:
+            owners = []  # Vladimir Main: a common word after a first name is no surname to correct
+        for entity, target, surnames in owners:
             if _gender_form_differs(last, target.rsplit(" ", 1)[1]):
                 continue
             surname = max(fuzz.ratio(translit_form(last), translit_form(s)) for s in surnames)
@@ -455,7 +533,7 @@ class NamesPass(Pass):
                 fuzz.ratio(translit_form(f"{first} {last}"), translit_form(target)),
             )
             if score > best:
-                best, result = score, (entity, target, score)
+                best, result = score, (entity, target, score, surname >= STRONG_SURNAME)
         self._fuzzy_cache[key] = result
         return result
 
@@ -464,7 +542,7 @@ class NamesPass(Pass):
     ) -> Iterable[Finding]:
         """Two spellings of one unknown name in an article (same skeleton, close): minority -> majority."""
         rule = self.rule["name-consistency"]
-        min_score = float(rule.params.get("min_score", 88))
+        min_score = float(rule.params.get("min_score", 80))
         # only a word with a close variant of the same skeleton (in any article so far) can pair up
         hot = distinct & self._paired
         if fixed:
@@ -514,9 +592,10 @@ class NamesPass(Pass):
         if key in cache:
             return cache[key]
         score = None
-        a, b = translit_form(minor), translit_form(major)
-        if not _gender_form_differs(minor, major) and not _derived(a, b):
-            score = fuzz.ratio(a, b)
+        if translit_form(minor) == translit_form(major) and not _gender_form_differs(minor, major):
+            # one name romanised two ways (Podolyak, Podoliak), never two words (Three, There)
+            if not any(w in self._given or not_a_name(w) is not None for w in (minor, major)):
+                score = fuzz.ratio(minor.lower(), major.lower())
         cache[key] = score
         return score
 
@@ -544,8 +623,10 @@ class NamesPass(Pass):
                     continue
                 last = people[k - 1]
                 between = text[last.end : at]
-                if OTHER_SPEAKER.search(between):
+                if OTHER_SPEAKER.search(between) or OTHER_SPEAKER_AFTER.search(between):
                     continue  # someone else may be speaking
+                if _in_quotation(text, last.start) or _in_quotation(text, at):
+                    continue  # quoted by another speaker, or a pronoun inside the quotation itself
                 pronoun = text[at:end]
                 expected = "he" if last.entity.gender == "male" else "she"
                 if pronoun.lower() == expected:
@@ -603,6 +684,13 @@ def _pronoun_spans(text: str, start: int) -> Iterable[tuple[int, int]]:
     return heapq.merge(lower(), capital)
 
 
+def _in_quotation(text: str, pos: int) -> bool:
+    """Is `pos` inside a quotation opened earlier in its paragraph (curly or straight quotes)?"""
+    para = text.rfind("\n", 0, pos) + 1
+    before = text[para:pos]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
 def _start(m: Mention) -> int:
     return m.start
 
@@ -641,6 +729,24 @@ def _overlaps(mentions: list[Mention], ends: list[int], start: int, end: int) ->
     """Does [start, end) overlap one of the (sorted, disjoint) mentions?"""
     k = bisect_right(ends, start)
     return k < len(mentions) and mentions[k].start < end
+
+
+def _in_longer_name(text: str, word: str) -> bool:
+    """Does the word stand, somewhere in the text, beside another capitalised word (Sanna Marin, Main
+    Intelligence Directorate, Drobytsky Yar)? Then it is part of a name the dictionary does not know.
+    A title before it (Mayor, President) or a sentence's first word does not count."""
+    for i in _occurrences(text, word):
+        j = i + len(word)
+        if text.startswith(" ", j) and j + 1 < len(text) and text[j + 1].isupper():
+            return True
+        if i >= 2 and text[i - 1] == " " and text[i - 2].isalpha():
+            k = i - 1
+            while k > 0 and (text[k - 1].isalpha() or text[k - 1] in "-’'."):
+                k -= 1
+            before = text[k : i - 1].rstrip(".")
+            if before[:1].isupper() and before not in TITLES and not _sentence_start(text, k):
+                return True
+    return False
 
 
 def _sentence_start(text: str, pos: int) -> bool:

@@ -117,6 +117,17 @@ class Entity:
 
     def form(self, style: str, styles: dict[str, dict]) -> str:
         """The canonical form in a style, following based_on; '*' when the entity has one form."""
+        return (
+            self.style_form(style, styles)
+            or self.canonical.get("*")
+            or self.canonical.get(DEFAULT_STYLE)
+            or next(iter(self.canonical.values()))
+        )
+
+    def style_form(self, style: str, styles: dict[str, dict]) -> str | None:
+        """The form the style itself names for this entity (its profile, following based_on, or a
+        `canonical: {style: form}` entry), or None when the style is silent: then the entity's form is
+        only the official romanisation, and changing a text to it is for a reviewer to decide."""
         seen = set()
         while style and style not in seen:
             seen.add(style)
@@ -126,11 +137,7 @@ class Entity:
             if style in self.canonical:
                 return self.canonical[style]
             style = styles.get(style, {}).get("based_on")
-        return (
-            self.canonical.get("*")
-            or self.canonical.get(DEFAULT_STYLE)
-            or next(iter(self.canonical.values()))
-        )
+        return None
 
     def all_forms(self, styles: dict[str, dict]) -> set[str]:
         forms = set(self.variants) | set(self.canonical.values())
@@ -288,6 +295,7 @@ class Alias:
     replacement: str  # == text when the spelling is already right
     exception: bool = False  # a fixed expression that is left alone
     ambiguous: bool = False
+    canon: bool = True  # the style names the replacement (else it is the official form: unsafe)
 
 
 def build_aliases(dictionary: Dictionary, style: str) -> dict[str, Alias]:
@@ -307,23 +315,30 @@ def build_aliases(dictionary: Dictionary, style: str) -> dict[str, Alias]:
         if entity.kind == "given-name":
             continue
         target = entity.form(style, dictionary.styles)
+        canon = entity.style_form(style, dictionary.styles) is not None
         forms = entity.all_forms(dictionary.styles)
         for form in sorted(forms):
-            add(form, entity, _replacement_for(form, target, entity), ambiguous=form in entity.ambiguous)
+            add(
+                form,
+                entity,
+                _replacement_for(form, target, entity),
+                ambiguous=form in entity.ambiguous,
+                canon=canon,
+            )
         if entity.kind == "person" and " " in target:
             first, last = target.rsplit(" ", 1)
             surnames = {f.rsplit(" ", 1)[-1] for f in forms}
             firsts = {f.rsplit(" ", 1)[0] for f in forms if " " in f} | given.get(first, set()) | {first}
             for f in sorted(firsts):
                 for s in sorted(surnames):
-                    add(f"{f} {s}", entity, target)
+                    add(f"{f} {s}", entity, target, canon=canon)
             for form in forms:  # the surname alone, as any style writes it (Zelenskiy -> Zelenskyy)
                 if (
                     " " in form
                     and form in entity.canonical.values()
                     or form in _style_forms(entity, dictionary)
                 ):
-                    add(form.rsplit(" ", 1)[1], entity, last)
+                    add(form.rsplit(" ", 1)[1], entity, last, canon=canon)
             add(last, entity, last)  # the right surname alone: a mention, for context and pronouns
         for phrase in entity.exceptions:
             aliases[phrase] = Alias(phrase, entity, phrase, exception=True)

@@ -133,6 +133,7 @@ KINDS: dict[str, dict[str, str]] = {
     },
     # names pass (cleaner/passes/names.py): the spellings come from the packs' `entities`
     "name-alias": {},
+    "name-official": {},
     "name-fuzzy": {"min_score": "0..100 rapidfuzz score a misspelling needs (default 85)"},
     "name-consistency": {
         "min_score": "0..100 rapidfuzz score of two spellings with one transliteration form (default 80)"
@@ -467,6 +468,7 @@ REQUIRED = {
     "dense-region": (),
     "learned-line": ("scope",),
     "name-alias": (),
+    "name-official": (),
     "name-fuzzy": (),
     "name-consistency": (),
     "pronoun-gender": (),

@@ -21,7 +21,7 @@ def pass_classes() -> list[type[Pass]]:
     return [LinePass, SubstitutionPass, UnicodePass, StructurePass, LearnedLinePass, NamesPass]
 
 
-NAME_KINDS = frozenset({"name-alias", "name-fuzzy", "name-consistency", "pronoun-gender"})  # NamesPass.kinds
+NAME_KINDS = frozenset({"name-alias", "name-official", "name-fuzzy", "name-consistency", "pronoun-gender"})  # NamesPass.kinds
 
 
 def validate(ruleset: RuleSet, rules: list[Rule], settings: Settings) -> None:

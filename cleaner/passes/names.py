@@ -1,7 +1,8 @@
 """One spelling per person and place: dictionary aliases, fuzzy misspellings, consistency, pronouns.
 
 Kinds handled (codes in rules/names.yaml):
-  name-alias        a spelling the dictionary lists for an entity -> its canonical form in the style (safe)
+  name-alias        a spelling the dictionary lists for an entity -> the form the style names (safe)
+  name-official     ... of an entity the style names no form for -> the official romanisation (unsafe, off)
   name-fuzzy        a close misspelling the dictionary does not list (unsafe, score as confidence)
   name-consistency  a name written two ways in one article, neither in the dictionary: minority -> majority
   pronoun-gender    "he"/"she" in a quote attribution that does not match the person just named (display)
@@ -21,8 +22,9 @@ from string import ascii_letters
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process, utils
+from rapidfuzz.distance import JaroWinkler
 
-from cleaner.model import Applicability, Document, Finding
+from cleaner.model import Document, Finding
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.names_dict import (
     CONTEXT_WINDOW,
@@ -35,7 +37,7 @@ from cleaner.passes.names_dict import (
     skeleton,
     translit_form,
 )
-from cleaner.passes.words import not_a_name
+from cleaner.passes.words import not_a_name, zipf
 from cleaner.rules import Rule, RuleSet
 
 # [A-Z][a-z]+(?:-[A-Z]?[a-z]+)* not after a letter, digit, hyphen or apostrophe, nor before a word
@@ -66,12 +68,14 @@ SPEECH_AFTER = re.compile(
     r"(?:’s|'s)?\s+(?:said|says|added|told|asked|continued|noted|stressed|explained|wrote)\b"
 )
 PRONOUN_WINDOW = 400
+PERSON_ZIPF = 4.0  # a capitalised word rarer than this between a name and a pronoun may be another person
 MIN_FUZZY_LENGTH = 4
 DEFAULT_MIN_SCORE = 85.0
 CANDIDATE_CUTOFF = 70  # a lone word this close to a dictionary spelling is looked at
 FIRST_NAME_CUTOFF = 80  # a first name this close to one of a person's first names
-SURNAME_CUTOFF = 60  # ... and a surname at least this close
-STRONG_SURNAME = 75  # below this the surname needs a context word too (Potanin ~ Putin 67, no context)
+SURNAME_CUTOFF = 80  # ... and a surname at least this close (Jaro-Winkler of the transliteration forms:
+# Shputun ~ Shtupun 95, Beerbach ~ Baerbock 86, but Potanin ~ Putin 74)
+SENTENCE_WORD_ZIPF = 4.5  # a capitalised first word this frequent in English is no first name (In, Later)
 CONTEXT_BONUS = 5.0  # a context word nearby, or another mention of the entity in the article
 # context words that say only "this is about Ukraine": evidence for an ambiguous alias (Makarov beside
 # "district"), none for a guess at a misspelling in an article about Ukraine
@@ -100,7 +104,7 @@ class Mention(NamedTuple):
 
 
 class NamesPass(Pass):
-    kinds = frozenset({"name-alias", "name-fuzzy", "name-consistency", "pronoun-gender"})
+    kinds = frozenset({"name-alias", "name-official", "name-fuzzy", "name-consistency", "pronoun-gender"})
 
     def __init__(self, rules: list[Rule], ruleset: RuleSet, settings: Settings):
         super().__init__(rules, ruleset, settings)
@@ -254,23 +258,12 @@ class NamesPass(Pass):
         distinct = set(words)
         mentions, changed = self._mentions(text, distinct)
         findings: list[Finding] = []
-        alias_rule = self.rule.get("name-alias")
-        if alias_rule is not None:
-            for m in changed:
-                if m.canon:
-                    findings.append(alias_rule.finding(doc, m.start, m.end, m.replacement))
-                else:  # the style is silent: the official romanisation, for a reviewer
-                    findings.append(
-                        alias_rule.finding(
-                            doc,
-                            m.start,
-                            m.end,
-                            m.replacement,
-                            applicability=min(alias_rule.applicability, Applicability.UNSAFE),
-                            message=f"{alias_rule.message} (the {self.settings.style} style names no form "
-                            f"for {m.entity.id}: the official romanisation)",
-                        )
-                    )
+        # the style's own forms (NM001); where the style is silent, the official romanisation (NM004)
+        alias_rule, official_rule = self.rule.get("name-alias"), self.rule.get("name-official")
+        for m in changed:
+            rule = alias_rule if m.canon else official_rule
+            if rule is not None:
+                findings.append(rule.finding(doc, m.start, m.end, m.replacement))
         self._learn(distinct)
         fuzzy: list[tuple[Finding | None, Mention]] = []
         if "name-fuzzy" in self.rule or "pronoun-gender" in self.rule:
@@ -417,17 +410,17 @@ class NamesPass(Pass):
             if p >= 2 and text[p - 1] == " " and p - 1 != last_end:
                 pstart = _run_start(text, p - 1)
                 pm = WORD.match(text, pstart)
-                if pm is not None and pm.end() == p - 1 and not _overlaps(mentions, spans_end, pstart, p - 1):
-                    prev = pm.group()
+                # a first name the dictionary also knows as a place (Volodymyr) is still a first name
+                if pm is not None and pm.end() == p - 1:
+                    if not _overlaps(mentions, spans_end, pstart, p - 1) or self._first_name_owners(pm.group()):
+                        prev = pm.group()
             hit = None
             if prev is not None and self._first_name_owners(prev):
                 hit = self._full_name(prev, word)
             if hit is not None:
                 start = pstart
-                entity, replacement, base, strong = hit
+                entity, replacement, base = hit
                 context = _has_context(text, start, end, self._evidence_context[entity.id])
-                if not strong and not context:
-                    continue  # Vladimir Potanin: a first name alone does not make him Putin
             else:
                 single = self._closest(word) if word not in self.alias_words else None
                 if single is None:
@@ -511,9 +504,8 @@ class NamesPass(Pass):
             self._first_cache[first] = owners
         return owners
 
-    def _full_name(self, first: str, last: str) -> tuple[Entity, str, float, bool] | None:
-        """(person, canonical full name, score, strong) when `first last` reads as a person's name, else
-        None; `strong` when the surname alone is close enough to need no context word."""
+    def _full_name(self, first: str, last: str) -> tuple[Entity, str, float] | None:
+        """(person, canonical full name, score) when `first last` reads as a person's name, else None."""
         key = (first, last)
         if key in self._fuzzy_cache:
             return self._fuzzy_cache[key]
@@ -525,7 +517,8 @@ class NamesPass(Pass):
         for entity, target, surnames in owners:
             if _gender_form_differs(last, target.rsplit(" ", 1)[1]):
                 continue
-            surname = max(fuzz.ratio(translit_form(last), translit_form(s)) for s in surnames)
+            form = translit_form(last)
+            surname = max(JaroWinkler.normalized_similarity(form, translit_form(s)) for s in surnames) * 100
             if surname < SURNAME_CUTOFF:
                 continue
             score = max(
@@ -533,7 +526,7 @@ class NamesPass(Pass):
                 fuzz.ratio(translit_form(f"{first} {last}"), translit_form(target)),
             )
             if score > best:
-                best, result = score, (entity, target, score, surname >= STRONG_SURNAME)
+                best, result = score, (entity, target, score)
         self._fuzzy_cache[key] = result
         return result
 
@@ -599,6 +592,11 @@ class NamesPass(Pass):
         cache[key] = score
         return score
 
+    def _maybe_person(self, word: str) -> bool:
+        """Could this capitalised word name a person? Not when the dictionary knows it (Ukraine, Kyiv)
+        or it is very frequent in English (We, The, Germany); a rarer word (Truss, Scholz) may."""
+        return word not in self.alias_words and zipf(word) < PERSON_ZIPF
+
     def _pronouns(self, doc: Document, people: list[Mention]) -> Iterable[Finding]:
         """A quote attributed to he/she after a quote attributed to a named person of the other gender."""
         rule = self.rule["pronoun-gender"]
@@ -627,6 +625,8 @@ class NamesPass(Pass):
                     continue  # someone else may be speaking
                 if _in_quotation(text, last.start) or _in_quotation(text, at):
                     continue  # quoted by another speaker, or a pronoun inside the quotation itself
+                if any(self._maybe_person(w) for w in WORD.findall(between)):
+                    continue  # Truss, Scholz: someone else may be the one speaking
                 pronoun = text[at:end]
                 expected = "he" if last.entity.gender == "male" else "she"
                 if pronoun.lower() == expected:
@@ -734,7 +734,7 @@ def _overlaps(mentions: list[Mention], ends: list[int], start: int, end: int) ->
 def _in_longer_name(text: str, word: str) -> bool:
     """Does the word stand, somewhere in the text, beside another capitalised word (Sanna Marin, Main
     Intelligence Directorate, Drobytsky Yar)? Then it is part of a name the dictionary does not know.
-    A title before it (Mayor, President) or a sentence's first word does not count."""
+    A title before it (Mayor, President) or an ordinary word starting the sentence does not count."""
     for i in _occurrences(text, word):
         j = i + len(word)
         if text.startswith(" ", j) and j + 1 < len(text) and text[j + 1].isupper():
@@ -744,8 +744,10 @@ def _in_longer_name(text: str, word: str) -> bool:
             while k > 0 and (text[k - 1].isalpha() or text[k - 1] in "-’'."):
                 k -= 1
             before = text[k : i - 1].rstrip(".")
-            if before[:1].isupper() and before not in TITLES and not _sentence_start(text, k):
-                return True
+            if before[:1].isupper() and before not in TITLES:
+                # a sentence's first word is part of the name unless it is an ordinary word (In, Later)
+                if not _sentence_start(text, k) or zipf(before) < SENTENCE_WORD_ZIPF:
+                    return True
     return False
 
 

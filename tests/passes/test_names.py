@@ -130,6 +130,8 @@ def test_pronoun_with_an_ambiguous_antecedent_stays(scan, text):
         "Podolsk lies south of Moscow.",  # a Russian city, not Podilsk
         "Troops approached Krasny Liman.",  # an old name, not a spelling of Lyman
         "Good Luck came to the team.",  # an English word, not Lutsk
+        "He moved to Odessa, Texas, in 1990.",  # another Odessa
+        "Bogdan Khmelnitsky led the uprising.",  # the hetman, not the city
     ],
 )
 def test_traditional_forms_and_other_places_stay(scan, text):
@@ -143,6 +145,8 @@ def test_traditional_forms_and_other_places_stay(scan, text):
         ("Staff of the Chornobyl plant were held.", ("NM001", "Chornobyl", "Chernobyl")),
         ("He was born in Dnepropetrovsk.", ("NM001", "Dnepropetrovsk", "Dnipropetrovsk")),
         ("The port of Berdiansk was blockaded.", ("NM001", "Berdiansk", "Berdyansk")),
+        ("Ships left Odessa on Monday.", ("NM001", "Odessa", "Odesa")),
+        ("Shelling hit the Khmelnitsky region.", ("NM001", "Khmelnitsky", "Khmelnytskyi")),
     ],
 )
 def test_the_style_profile_names_the_safe_form(scan, text, expected):

@@ -35,9 +35,9 @@ def test_applicability(code, applicability, ruleset):
 
 
 def test_typography_fixes_applied_together(scan):
-    text = "He paid $ 650 million , she said. “\nin the the capital"
+    text = "“He paid $ 650 million , she said. “\nin the the capital"
     fixed = splice(text, [f for f in scan(text, "TY") if f.applicability is Applicability.SAFE]).text
-    assert fixed == "He paid $650 million, she said.”\nin the the capital"
+    assert fixed == "“He paid $650 million, she said.”\nin the the capital"
 
 
 def test_sample_corpus_001_quote_and_lowercase_start(scan):

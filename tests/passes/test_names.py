@@ -166,13 +166,11 @@ def test_a_form_the_style_does_not_name_is_never_safe(scan):
     )
 
 
-def test_an_entity_of_ones_own_is_safe_only_when_the_style_names_it(tmp_path):
+def test_an_entity_of_ones_own_is_safe_only_when_the_style_names_it(tmp_path, ruleset):
     import shutil
 
-    from conftest import RULES
-
     rules = tmp_path / "rules"
-    shutil.copytree(RULES, rules)
+    shutil.copytree(ruleset.folder, rules)
     (rules / "mine.yaml").write_text(
         "pack: mine\nentities:\n"
         "  - {id: hrytsenko, kind: person, canonical: Ivan Hrytsenko, variants: [Ivan Hrytzenko]}\n"

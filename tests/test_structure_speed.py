@@ -98,9 +98,12 @@ def test_findings_of_generated_pages_are_what_the_line_by_line_code_found():
 
 
 # taken with the code before the shortcuts (per-line Findings, per-line marker matching, the
-# main-text loop, the learned-line loop)
-EXPECTED_COUNT = 2731
-EXPECTED_DIGEST = "999c50e909b3e6470735105eaeabe27a22f3628cd49f82e11705cb549a840799"
+# main-text loop, the learned-line loop); retaken once on purpose when safe structural findings
+# became safe only by construction (issue 11): against the old digest's 2731 findings, 827 BP017
+# findings turned unsafe, 264 lines went to the safe BP022/BP024 instead, and 22 BP017 lines after an
+# unsafe end-of-article marker are left to that marker's block; nothing else changed
+EXPECTED_COUNT = 2709
+EXPECTED_DIGEST = "437dd159505e2a16514dfab300c05d278bc4944741a4a39a3694695fdd923b0f"
 
 
 # ---- the end-of-article markers: one search of the text finds every line the prefilter matches --

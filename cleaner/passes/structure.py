@@ -44,6 +44,7 @@ import numpy as np
 from cleaner.model import Applicability, Document, Finding, findings_of
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.lines import DEFAULT_MAX_LENGTH, normalize_line
+from cleaner.passes.words import zipf
 from cleaner.rules import Rule, RuleSet
 from cleaner.text import word_count
 
@@ -660,8 +661,15 @@ class StructurePass(Pass):
                 continue  # structure is judged on whole pages only; a clean article has no menu
             handler = getattr(self, "_" + rule.kind.replace("-", "_"))
             groups = list(handler(rule, lay, doc))
-            if groups:
-                columns.append(_line_columns(rule, lay, doc, groups))
+            if not groups:
+                continue
+            if rule.applicability is Applicability.SAFE and rule.kind in SAFE_BY_CONSTRUCTION:
+                groups, demoted = _split_article_like(rule, lay, groups)
+                if demoted:  # might be article text: a reviewer decides
+                    columns.append(_line_columns(rule, lay, doc, demoted, Applicability.UNSAFE))
+                if not groups:
+                    continue
+            columns.append(_line_columns(rule, lay, doc, groups))
         return _most_trusted_per_line(columns)
 
     def _outside_main_text(
@@ -863,7 +871,11 @@ class StructurePass(Pass):
 
 
 def _line_columns(
-    rule: Rule, lay: Layout, doc: Document, groups: list[tuple[Iterable[int], Any, Any]]
+    rule: Rule,
+    lay: Layout,
+    doc: Document,
+    groups: list[tuple[Iterable[int], Any, Any]],
+    applicability: Applicability | None = None,
 ) -> tuple[tuple, list[int], list[int], list[str], list[str], list[float]]:
     """The findings of one rule: each group's lines (content line indexes), deleted each with the
     blank lines after it, with a confidence and a detail (one for the group, or one per line).
@@ -878,7 +890,8 @@ def _line_columns(
         nexts = lay.memo["nexts"] = starts[1:] + [len(text)]
         lay.memo["spans"] = list(map(text.__getitem__, map(slice, starts, nexts)))
     spans = lay.memo["spans"]
-    marker = lay.marker if rule.applicability is not Applicability.SAFE else len(lay.content)
+    applicability = rule.applicability if applicability is None else applicability
+    marker = lay.marker if applicability is not Applicability.SAFE else len(lay.content)
     begin: list[int] = []
     finish: list[int] = []
     originals: list[str] = []
@@ -915,8 +928,103 @@ def _line_columns(
             confidences += map(round, confidence, repeat(3))
         else:
             confidences += repeat(round(confidence, 3), len(lines))
-    shared = (doc.doc, rule.code, rule.name, "", rule.applicability, rule.fix)
+    shared = (doc.doc, rule.code, rule.name, "", applicability, rule.fix)
     return shared, begin, finish, originals, messages, confidences
+
+
+# structural rules whose safe findings are checked line run by line run: safe only where the run
+# cannot be article text (_article_like); otherwise the same finding goes to a reviewer
+SAFE_BY_CONSTRUCTION = frozenset({"short-line-run", "outside-main-text"})
+SAFE_DISTANCE = 5  # content lines between a run and the main text for a safe deletion
+HEADLINE_REACH = 15  # a run this near the main text that shares a headline word may be article text
+HEAD_ZIPF = 4.5  # a headline word more frequent in English than this says nothing about the topic
+LIST_MARKER = re.compile(r"\s*(?:\d{1,3}[.)]|[-–—•*·▪●◦►]|\(?[a-z]\))\s")
+# words that say nothing about a headline's topic
+_PLAIN = frozenset(
+    """this that with from have will what when where which their there about after before more most
+    over into your said says than them they been were news home page read only also just like""".split()
+)
+_HEAD_WORD = re.compile(r"[^\W\d_]{5,}")
+
+
+def _article_like(lay: Layout, first: int, last: int) -> str | None:
+    """Why the run of content lines first..last might belong to the article (None when it cannot):
+    no main text found, a table shape (digits on a third of its lines, two at least), a list marker,
+    or a word of the headline. (Lines near the main text: _near_main.)"""
+    start, end, _, _ = lay.region()
+    if start > end:
+        return "no main text found"
+    f = lay.features
+    text, starts, ends = f.text, f.starts, f.ends
+    lines = [text[starts[n] : ends[n]] for n in range(first, last + 1)]
+    if sum(1 for line in lines if LIST_MARKER.match(line)) >= 2:
+        return "a list"
+    digit = f.digit[first : last + 1]
+    if sum(digit) >= 2:  # half the lines of some stretch of 4 (scores, prices, a timeline)
+        window = min(4, len(digit))
+        if any(sum(digit[k : k + window]) * 2 >= window for k in range(len(digit) - window + 1)):
+            return "digits on several lines: a table?"
+    distance = start - last if last < start else first - end if first > end else 0
+    if distance > HEADLINE_REACH:
+        return None  # a far menu may well share a word with the headline (Sports, Politics)
+    head = lay.memo.get("head_words")
+    if head is None:
+        title = title_line(lay)
+        words = _HEAD_WORD.findall(text[starts[title] : ends[title]].lower()) if title is not None else []
+        # the headline's own words: not the ordinary ones a menu shares with it (World, Video, Health)
+        head = lay.memo["head_words"] = frozenset(w for w in words if w not in _PLAIN and zipf(w) < HEAD_ZIPF)
+    if head:
+        for line in lines:
+            shared = head.intersection(_HEAD_WORD.findall(line.lower()))
+            if shared:
+                return f"shares '{min(shared)}' with the headline"
+    return None
+
+
+def _split_article_like(
+    rule: Rule, lay: Layout, groups: list[tuple[Any, Any, Any]]
+) -> tuple[list[tuple[Any, Any, Any]], list[tuple[Any, Any, Any]]]:
+    """The groups' runs of consecutive lines, as (safe, might be article text: for a reviewer)."""
+    safe: list[tuple[Any, Any, Any]] = []
+    demoted: list[tuple[Any, Any, Any]] = []
+    for lines, confidence, detail in groups:
+        lines = list(lines)
+        k = 0
+        while k < len(lines):
+            j = k + 1
+            while j < len(lines) and lines[j] == lines[j - 1] + 1:
+                j += 1
+            why = _article_like(lay, lines[k], lines[j - 1])
+            for a, b, near in _near_main(lay, lines, k, j):
+                part = lines[a:b]
+                conf = confidence[a:b] if type(confidence) is list else confidence
+                reason = why or near
+                if reason is None:
+                    safe.append((part, conf, detail[a:b] if type(detail) is list else detail))
+                elif type(detail) is list:
+                    demoted.append((part, conf, [f"{d}; {reason}: for a reviewer" for d in detail[a:b]]))
+                else:
+                    demoted.append((part, conf, f"{detail}; {reason}: for a reviewer"))
+            k = j
+    return safe, demoted
+
+
+def _near_main(lay: Layout, lines: list[int], k: int, j: int) -> list[tuple[int, int, str | None]]:
+    """lines[k:j] (consecutive) cut into the part within safe_distance lines of the main text (with
+    the reason) and the part beyond it (None)."""
+    start, end, _, _ = lay.region()
+    reach = lay.params.get("safe_distance", SAFE_DISTANCE)
+    if start > end:
+        return [(k, j, None)]
+    if lines[j - 1] < start:  # above: the last lines are the near ones
+        cut = k + sum(1 for n in lines[k:j] if n < start - reach)
+        pieces = [(k, cut, None), (cut, j, f"within {reach} lines of the main text")]
+    elif lines[k] > end:  # below: the first ones
+        cut = k + sum(1 for n in lines[k:j] if n <= end + reach)
+        pieces = [(k, cut, f"within {reach} lines of the main text"), (cut, j, None)]
+    else:
+        pieces = [(k, j, "inside the main text")]
+    return [(a, b, why) for a, b, why in pieces if a < b]
 
 
 def _most_trusted_per_line(columns: list[tuple]) -> list[Finding]:

@@ -40,7 +40,7 @@ def flagged(findings, text: str) -> dict[str, str]:
 # ---- menus and link lists around the article (BP017, safe) --------------------------------------
 
 
-def test_menu_above_and_below_the_article_is_removed_safely(scan):
+def test_menu_above_and_below_the_article_is_removed(scan):
     text = page(MENU, [TITLE], BODY, FOOTER)
     found = scan(text, STRUCTURE)
     lines = flagged(found, text)
@@ -48,8 +48,46 @@ def test_menu_above_and_below_the_article_is_removed_safely(scan):
         assert lines[item] == "BP017", item
     assert TITLE not in lines and not any(b in lines for b in BODY)
     menu = [f for f in found if f.code == "BP017"]
-    assert all(f.applicability is Applicability.SAFE for f in menu)
     assert "run of 6 short lines outside the main text" in menu[0].message
+
+
+FAR_MENU = MENU + ["Travel", "Science", "Health", "Climate", "Podcasts", "Games", "Video", "Weather"]
+FAR_FOOTER = FOOTER + ["Cookies", "Accessibility", "Newsletters", "Jobs", "Sitemap", "Help", "Archive"]
+
+
+def test_menu_lines_far_from_the_article_are_safe_near_ones_for_a_reviewer(scan):
+    # safe by construction: only lines at least 5 lines away from the main text are deleted by --auto
+    text = page(FAR_MENU, [TITLE], BODY, FAR_FOOTER)
+    found = {f.original.strip(): f for f in scan(text, STRUCTURE) if f.code == "BP017"}
+    assert set(found) == set(FAR_MENU + FAR_FOOTER)
+    near = FAR_MENU[-4:] + FAR_FOOTER[:5]  # the headline is one of the 5 lines above the text
+    for line, f in found.items():
+        expected = Applicability.UNSAFE if line in near else Applicability.SAFE
+        assert f.applicability is expected, line
+    assert "within 5 lines of the main text: for a reviewer" in found["Weather"].message
+
+
+@pytest.mark.parametrize(
+    ("block", "reason"),
+    [
+        # a table: scores, prices, a timeline
+        (["Hawks 3", "Eagles 1", "Lions 2", "Bears 2", "Owls 0", "Foxes 4"], "a table"),
+        (["Kettle", "$19.99", "Toaster", "$24.99", "Blender", "$39.00"], "a table"),
+        # a list
+        (["1. Lisbon", "2. Porto", "3. Faro", "4. Braga", "5. Coimbra", "6. Evora"], "a list"),
+        (["- Lisbon", "- Porto", "- Faro", "- Braga", "- Coimbra", "- Evora"], "a list"),
+        # lines sharing the headline's own words
+        (["Kyiv mayor speaks", "Germany replies", "Threat assessed", "Invasion fears", "Pleads again",
+          "Mayor travels"], "with the headline"),
+    ],
+)
+def test_a_run_that_may_be_the_article_is_never_safe(scan, block, reason):
+    text = page(FAR_MENU, [TITLE], BODY, ["Related", "More", "Other", "Stories", "Here", "Now"], block,
+                FAR_FOOTER)
+    found = [f for f in scan(text, STRUCTURE) if any(line == f.original.strip() for line in block)]
+    assert found, "the block is still flagged, for a reviewer"
+    assert all(f.applicability is not Applicability.SAFE for f in found)
+    assert all(reason in f.message for f in found if f.code in ("BP017", "BP024"))
 
 
 def test_short_runs_with_digits_are_tables_not_menus(scan):

@@ -52,6 +52,8 @@ class Scanner:
         self.rules = ruleset.active(select, ignore)
         validate(ruleset, self.rules, self.settings)
         self.ignored = ignored_changes(ruleset)  # findings reviewers rejected for good (`ignore:` in a pack)
+        # codes whose line deletions next to each other are one finding (a menu, a footer, a comment list)
+        self.block_codes = frozenset(r.code for r in self.rules if r.kind in BLOCK_KINDS)
         # what the cached findings of a document depend on besides its text
         self.config_digest = hashlib.sha256(
             repr((ruleset.version, sorted(r.code for r in self.rules), self.settings)).encode()
@@ -105,7 +107,8 @@ class Scanner:
         found = [f for f in found if f.original != f.replacement or f.start == f.end]
         if self.ignored:
             found = [f for f in found if not self._is_ignored(f)]
-        return locate(doc, found)
+        located = locate(doc, found)
+        return blocks(located, self.block_codes) if self.block_codes else located
 
     def _is_ignored(self, f: Finding) -> bool:
         docs = self.ignored.get((f.code, f.original, f.replacement))
@@ -493,6 +496,53 @@ def _map_lazy(ctx, jobs: int, state: dict[str, Any], fn: Callable, items: list, 
         state["cache"].close()  # a SQLite connection must not cross a fork; each side opens its own
     with ctx.Pool(jobs, _init_worker, (state,)) as pool:
         yield from pool.imap(fn, items, chunksize=max(1, min(batch, len(items) // (jobs * 16))))
+
+
+# structural and learned-line kinds flag whole lines, one finding a line; next to each other they are
+# one block (one span, one decision)
+BLOCK_KINDS = frozenset({"short-line-run", "outside-main-text", "dense-region", "learned-line"})
+
+
+def blocks(findings: list[Finding], codes: frozenset[str]) -> list[Finding]:
+    """Merge the located findings of `codes` that delete lines right after each other (the next one
+    starts where the last ends) with the same code and applicability into one finding: the span of
+    the run, the first line's position and message with the block's size, the lowest confidence."""
+    out: list[Finding] = []
+    run: list[Finding] = []
+
+    def flush() -> None:
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            first, last = run[0], run[-1]
+            out.append(
+                Finding(
+                    first.doc, first.code, first.name, first.start, last.end,
+                    "".join(f.original for f in run), "", first.applicability,
+                    f"{first.message}, a block of {len(run)} lines", first.fix,
+                    min(f.confidence for f in run), first.line, first.col,
+                )
+            )
+        run.clear()
+
+    # a block never runs over where another edit starts (an end-of-article block from its marker line,
+    # a line rule's deletion): the blocks end there, so neither swallows the other in apply
+    others = {f.start for f in findings if f.code not in codes or f.replacement != ""}
+    for f in findings:
+        if f.code in codes and f.replacement == "" and f.start < f.end:
+            if run and (
+                f.start != run[-1].end
+                or f.code != run[-1].code
+                or f.applicability != run[-1].applicability
+                or f.start in others
+            ):
+                flush()
+            run.append(f)
+        else:
+            flush()
+            out.append(f)
+    flush()
+    return out
 
 
 def locate(doc: Document, findings: list[Finding]) -> list[Finding]:

@@ -462,6 +462,27 @@ def short_runs(lay: Layout, max_words: float) -> list[tuple[int, int]]:
     return runs
 
 
+_CAPS_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def headline_runs(lay: Layout, max_words: float, min_words: float, min_caps: float) -> list[tuple[int, int]]:
+    """(first line, length) of every maximal run of lines shaped like headlines of other stories: min_words
+    to max_words words, no final punctuation, at least min_caps of the words of 4+ letters capitalised."""
+    key = ("headlines", max_words, min_words, min_caps)
+    runs = lay.memo.get(key)
+    if runs is None:
+        f = lay.features
+        text, starts, ends = f.text, f.starts, f.ends
+        ok = (f.size_arr <= max_words) & (f.size_arr >= min_words) & ~f.term_arr
+        for n in np.flatnonzero(ok).tolist():
+            words = _CAPS_WORD.findall(text[starts[n] : ends[n]])
+            if not words or sum(w[0].isupper() for w in words) < min_caps * len(words):
+                ok[n] = False
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.view(np.int8), [0]))))
+        runs = lay.memo[key] = [(a, b - a) for a, b in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True)]
+    return runs
+
+
 def digit_share(lay: Layout, first: int, length: int) -> float:
     """Share of the lines content[first:first+length] that hold a digit."""
     return sum(lay.features.digit[first : first + length]) / max(length, 1)
@@ -749,7 +770,8 @@ class StructurePass(Pass):
         max_words = p.get("max_words", 6)
         min_run, region = p.get("min_run", 4), p.get("region", "outside")
         max_digits = p.get("max_digit_share", 1.0)
-        runs = short_runs(lay, max_words)
+        min_words, min_caps = p.get("min_words", 0), p.get("min_caps", 0)
+        runs = short_runs(lay, max_words) if not (min_words or min_caps) else headline_runs(lay, max_words, min_words, min_caps)
         if min_run <= 0:  # lines outside any run count as runs of length 0
             runs = _every_line(runs, len(lay.content))
         runs = [(first, length) for first, length in runs if length >= min_run]

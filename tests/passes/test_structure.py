@@ -32,9 +32,16 @@ def page(*blocks: list[str]) -> str:
     return "\n".join(line for block in blocks for line in block) + "\n"
 
 
+def by_line(findings) -> dict[str, object]:
+    """line text -> the finding that deletes it (a block deletes several lines)."""
+    return {
+        line.strip(): f for f in findings if f.replacement == "" for line in f.original.split("\n") if line.strip()
+    }
+
+
 def flagged(findings, text: str) -> dict[str, str]:
     """line text -> code of the finding that deletes it."""
-    return {f.original.strip(): f.code for f in findings if f.replacement == ""}
+    return {line: f.code for line, f in by_line(findings).items()}
 
 
 # ---- menus and link lists around the article (BP017, safe) --------------------------------------
@@ -58,7 +65,7 @@ FAR_FOOTER = FOOTER + ["Cookies", "Accessibility", "Newsletters", "Jobs", "Sitem
 def test_menu_lines_far_from_the_article_are_safe_near_ones_for_a_reviewer(scan):
     # safe by construction: only lines at least 5 lines away from the main text are deleted by --auto
     text = page(FAR_MENU, [TITLE], BODY, FAR_FOOTER)
-    found = {f.original.strip(): f for f in scan(text, STRUCTURE) if f.code == "BP017"}
+    found = by_line(f for f in scan(text, STRUCTURE) if f.code == "BP017")
     assert set(found) == set(FAR_MENU + FAR_FOOTER)
     near = FAR_MENU[-4:] + FAR_FOOTER[:5]  # the headline is one of the 5 lines above the text
     for line, f in found.items():
@@ -84,7 +91,7 @@ def test_menu_lines_far_from_the_article_are_safe_near_ones_for_a_reviewer(scan)
 def test_a_run_that_may_be_the_article_is_never_safe(scan, block, reason):
     text = page(FAR_MENU, [TITLE], BODY, ["Related", "More", "Other", "Stories", "Here", "Now"], block,
                 FAR_FOOTER)
-    found = [f for f in scan(text, STRUCTURE) if any(line == f.original.strip() for line in block)]
+    found = [f for line, f in by_line(scan(text, STRUCTURE)).items() if line in block]
     assert found, "the block is still flagged, for a reviewer"
     assert all(f.applicability is not Applicability.SAFE for f in found)
     assert all(reason in f.message for f in found if f.code in ("BP017", "BP024"))
@@ -261,7 +268,7 @@ def test_learned_line_recurring_in_a_source_jsonl(tmp_path):
     records = [record(n, "example-times", sign_off) for n in range(6)]
     records += [record(n, "other-site", ["Support us"] if n < 2 else []) for n in range(6)]
     found = scan_jsonl(tmp_path, records, "BP022")
-    hits = {(f["doc"].split("#")[1], f["original"].strip()) for f in found}
+    hits = {(f["doc"].split("#")[1], line) for f in found for line in f["original"].split("\n") if line}
     assert ("example-times-0", "Support us") in hits
     assert all(doc.startswith("example-times") for doc, _ in hits)  # 2 of 6 in other-site: not enough
     assert "in 6 of 6 documents of source 'example-times'" in found[0]["message"]
@@ -350,3 +357,29 @@ def test_after_an_unsafe_marker_only_safe_structural_findings_remain(scan):
     assert "BP015" in {f.code for f in found}  # the unsafe block from the marker
     assert "BP017" in after  # the footer menu, still deleted by --auto
     assert not after & {"BP018", "BP019", "BP020", "BP023"}  # no unsafe duplicates of the block
+
+
+# ---- one finding per block --------------------------------------------------------------------
+
+
+def test_a_menu_is_one_finding_not_one_per_line(scan):
+    text = page(FAR_MENU, [TITLE], BODY, FAR_FOOTER)
+    menu = [f for f in scan(text, STRUCTURE) if f.code == "BP017"]
+    # above: the far part (safe) and the part near the text (unsafe); below: near (unsafe), far (safe)
+    assert [(f.applicability, f.original.count("\n")) for f in menu] == [
+        (Applicability.SAFE, 10), (Applicability.UNSAFE, 4), (Applicability.UNSAFE, 5), (Applicability.SAFE, 8)
+    ]
+    assert menu[0].original == "".join(line + "\n" for line in FAR_MENU[:10])
+    assert menu[0].message.endswith("a block of 10 lines")
+    assert text[menu[0].start : menu[0].end] == menu[0].original
+
+
+def test_a_block_stops_where_an_end_of_article_block_starts(scan):
+    tail = ["Related articles", "Markets Fall Again", "Oil Prices Jump", "Talks In Geneva", "Harvest Late"]
+    body = BODY * 3
+    text = page(FAR_MENU, [TITLE], body, FAR_FOOTER[:6], tail, FAR_FOOTER)
+    found = scan(text, STRUCTURE + ",BP015")
+    (related,) = [f for f in found if f.code == "BP015"]
+    for f in found:
+        if f.code != "BP015":  # no other block runs over the marker line
+            assert not (f.start < related.start < f.end), f

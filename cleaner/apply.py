@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cleaner import __version__
-from cleaner.corpus import Options, atomic_write, render
+from cleaner.corpus import STAGING, CorpusError, Options, atomic_write, clear_staging, output_path, render
 from cleaner.model import Applicability, Decision, Finding, Verdict, sha256_text
 from cleaner.scan import ScanResult
 from cleaner.text import snippet
@@ -71,8 +71,10 @@ def choose(
     auto: bool,
     unsafe: bool,
     stale_ids: set[str] | None = None,
+    min_confidence: float = 0.0,
 ) -> Choice:
-    """Accepted findings always; with auto the safe ones nobody rejected; with unsafe the unsafe ones too.
+    """Accepted findings always; with auto the safe ones nobody rejected; with unsafe the unsafe ones
+    too (those of confidence min_confidence or more).
 
     A decision made on another version of the document (sha256 differs) is stale: never applied, and
     the finding is not applied automatically either, so a reviewer's word is never overruled.
@@ -92,7 +94,7 @@ def choose(
             choice.fixes.append(replace(f, replacement=d.replacement) if d.replacement is not None else f)
             continue
         if (auto and f.applicability is Applicability.SAFE) or (
-            unsafe and f.applicability is Applicability.UNSAFE
+            unsafe and f.applicability is Applicability.UNSAFE and f.confidence >= min_confidence
         ):
             choice.fixes.append(f)
         else:
@@ -143,6 +145,7 @@ class ApplyStep:
     options: Options
     auto: bool
     unsafe: bool
+    min_confidence: float = 0.0  # with unsafe: only the unsafe fixes of at least this confidence
 
     def __call__(self, result: ScanResult) -> Applied:
         loaded = result.loaded
@@ -154,7 +157,10 @@ class ApplyStep:
         log: list[str] = []
         for document in loaded.documents:
             findings = result.findings.get(document.doc, [])
-            choice = choose(findings, self.decisions, document.sha256, auto=self.auto, unsafe=self.unsafe)
+            choice = choose(
+                findings, self.decisions, document.sha256, auto=self.auto, unsafe=self.unsafe,
+                min_confidence=self.min_confidence,
+            )
             spliced = splice(document.text, choice.fixes)
             cleaned[document.doc] = spliced.text
             counts = Counter(f.code for f in spliced.applied)
@@ -200,6 +206,7 @@ def write_corpus(
     log: list[str] = []
     parts: dict[str, list[str]] = {}
     broken: set[str] = set()  # files a part of which could not be read: not written at all
+    clear_staging(out_dir / STAGING)  # what a killed run left
     for unit, applied, _ndocs in applied_units:
         applied: Applied
         problems.extend(applied.problems)
@@ -214,14 +221,13 @@ def write_corpus(
         if rel in broken:
             continue
         if unit.parts == 1:
-            atomic_write(out_dir / rel, applied.output)
-            summary.files += 1
+            summary.files += _write_output(out_dir, rel, applied.output, problems)
             continue
         parts.setdefault(rel, []).append(applied.output)
         if unit.part == unit.parts - 1:
-            atomic_write(out_dir / rel, "".join(parts.pop(rel)))
-            summary.files += 1
-    atomic_write(out_dir / "changes.txt", "".join(log) or "no changes\n", errors="backslashreplace")
+            summary.files += _write_output(out_dir, rel, "".join(parts.pop(rel)), problems)
+    atomic_write(out_dir / "changes.txt", "".join(log) or "no changes\n", errors="backslashreplace",
+                 staging=out_dir / STAGING)
     manifest = {
         "tool": f"cleaner {__version__}",
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -240,9 +246,23 @@ def write_corpus(
         "documents": manifest_docs,
     }
     atomic_write(
-        out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", errors="backslashreplace"
+        out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", errors="backslashreplace",
+        staging=out_dir / STAGING,
     )
+    clear_staging(out_dir / STAGING)
     return summary
+
+
+def _write_output(out_dir: Path, rel: str, text: str, problems: list[str]) -> int:
+    """Write one output file (its temporary copy in out_dir's staging folder); 0 when refused
+    (a symlinked folder on the way: it could lead into the input), with one line in problems."""
+    try:
+        target = output_path(out_dir, rel)
+    except CorpusError as exc:
+        problems.append(str(exc))
+        return 0
+    atomic_write(target, text, staging=out_dir / STAGING)
+    return 1
 
 
 def _change_log(doc: str, spliced: Spliced) -> list[str]:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from cleaner import __version__
 from cleaner.corpus import CorpusError, Options, check_output_dir, discover
-from cleaner.decisions import DecisionStore, StoreError
+from cleaner.decisions import DecisionStore, StoreError, locate_store
 from cleaner.rules import PREFIXES, RuleError, RuleSet, load_rules
+from cleaner.text import plural
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_CORPUS = "corpus"
@@ -102,9 +103,37 @@ def add_style_arg(p: argparse.ArgumentParser) -> None:
 def add_output_args(p: argparse.ArgumentParser, out_help: str, applies: str) -> None:
     """--out, --db, --auto, --unsafe: shared by apply and review (whose w key writes like apply)."""
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"{out_help} (default: {DEFAULT_OUT}/)")
-    p.add_argument("--db", metavar="FILE", help="decision store (default: OUT/decisions.sqlite)")
+    add_db_arg(p)
     p.add_argument("--auto", action="store_true", help=f"{applies} every safe fix nobody rejected")
     p.add_argument("--unsafe", action="store_true", help=f"{applies} the unsafe fixes nobody rejected")
+    p.add_argument("--min-confidence", type=_confidence, default=0.0, metavar="X",
+                   help="with --unsafe, only the unsafe fixes of confidence X (0..1) or more; the confidence of "
+                   "page-structure findings is their measured precision (rules/calibration.yaml)")
+
+
+def _confidence(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        x = -1.0
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number from 0 to 1")
+    return x
+
+
+def add_db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="FILE",
+                   help="decision store (default: .cleaner/decisions.sqlite here, or cleaner.toml's decisions)")
+
+
+def open_store(args, out_dir: Path, inputs: list[str], *, create: bool, migrate: bool = True) -> DecisionStore:
+    """The corpus's decision store, whatever --out is; says so in one line when an old one was found."""
+    location = locate_store(args.db, out_dir, inputs, migrate=migrate, create=create)
+    if location.note:
+        err(location.note)
+    store = DecisionStore(location.path, create=create)
+    store.note = location.note
+    return store
 
 
 def corpus_options(args) -> Options:
@@ -129,6 +158,9 @@ def make_scanner(args, ruleset: RuleSet):
 
 
 def report_problems(problems: list[str]) -> int:
+    from cleaner.corpus import merge_problems
+
+    problems = merge_problems(problems)  # a missing text field: one line a file, not one a record
     for p in problems:
         err(p)
     return EXIT_BAD_INPUT if problems else EXIT_OK
@@ -184,24 +216,104 @@ def cmd_scan(args) -> int:
     ruleset = ruleset_of(args)
     inputs = input_paths(args)
     problems: list[str] = []
-    out = open(args.output, "w", encoding="utf-8", errors="backslashreplace") if args.output else sys.stdout
+    from contextlib import nullcontext
+
+    from cleaner.corpus import AtomicOutput, check_cache_dir, check_output_file
+
+    if args.output:  # never inside the input; written in full (a missing folder is created) or not at all
+        missing = next((a for a in inputs if not Path(a).exists()), None)
+        if missing is not None:  # refused before -o's folder is made
+            raise CorpusError(f"{missing}: no such file or folder")
+        check_output_file(Path(args.output), inputs)
     total = files = 0
     cache_dir = Path(args.cache) if args.cache else Path(DEFAULT_OUT) / ".cache"
     try:
+        check_cache_dir(cache_dir, inputs)
+    except CorpusError:
+        if args.cache:
+            raise
+        args.no_cache = True  # the default cache would lie inside the input: scan without one
+    with AtomicOutput(Path(args.output)) if args.output else nullcontext(sys.stdout) as out:
+        if args.statistics:
+            return scan_statistics(args, ruleset, inputs, cache_dir, out)
         for unit, (text, count, unit_problems), _ in run_scan(args, ruleset, inputs, FormatStep(args.format), cache_dir):
             problems.extend(unit_problems)
-            files += unit.part == 0
+            files += unit.part == 0 and unit.source.kind != "refused"  # (a FIFO, a .gz: not read)
             total += count
             out.write(text)
-    finally:
-        if out is not sys.stdout:
-            out.close()
     if not args.quiet:
-        print(f"{total} finding{'s' if total != 1 else ''} in {files} file{'s' if files != 1 else ''}", file=sys.stderr)
+        print(f"{plural(total, 'finding')} in {plural(files, 'file')}", file=sys.stderr)
     status = report_problems(problems)
     if status:
         return status
     return EXIT_FINDINGS if args.check and total else EXIT_OK
+
+
+def scan_statistics(args, ruleset: RuleSet, inputs: list[str], cache_dir: Path, out) -> int:
+    """`scan --statistics`: findings per rule code (name, applicability, the store's verdicts) and per source."""
+    from collections import Counter
+
+    from cleaner.report import StatsStep, format_statistics
+
+    codes: Counter = Counter()
+    sources: Counter = Counter()
+    ids: dict[str, tuple[str, str]] = {}
+    problems: list[str] = []
+    total = files = 0
+    for unit, (c, s, i, count, unit_problems), _ in run_scan(args, ruleset, inputs, StatsStep(), cache_dir):
+        codes.update(c)
+        sources.update(s)
+        ids.update(i)
+        problems.extend(unit_problems)
+        files += unit.part == 0
+        total += count
+    with open_store(args, Path(DEFAULT_OUT), inputs, create=False, migrate=False) as store:
+        decided = store.all()
+    verdicts = None
+    if decided:
+        verdicts = Counter(
+            (ids[fid][0], d.verdict.value) for fid, d in decided.items() if fid in ids and ids[fid][1] == d.doc_sha256
+        )
+    for line in format_statistics(codes, sources, ruleset, verdicts):
+        out.write(line + "\n")
+    if not args.quiet:
+        print(f"{plural(total, 'finding')} in {plural(files, 'file')}", file=sys.stderr)
+    status = report_problems(problems)
+    if status:
+        return status
+    return EXIT_FINDINGS if args.check and total else EXIT_OK
+
+
+def apply_diff(args, ruleset: RuleSet, inputs: list[str], decisions, out_dir: Path) -> int:
+    """`apply --diff`: a unified diff of what apply would change; nothing is written (the findings
+    cache is used only when it exists). Exit 1 when there is something to change, like ruff --diff."""
+    from collections import Counter
+
+    from cleaner.corpus import check_cache_dir
+    from cleaner.diff import DiffStep
+
+    cache_dir = Path(args.cache) if args.cache else out_dir / ".cache"
+    check_cache_dir(cache_dir, inputs)
+    if not cache_dir.exists():
+        args.no_cache = True
+    step = DiffStep(decisions, args.auto, args.unsafe, str(out_dir), args.min_confidence)
+    applied: Counter = Counter()
+    problems: list[str] = []
+    changed = 0
+    for _unit, (text, counts, n, unit_problems), _ in run_scan(args, ruleset, inputs, step, cache_dir):
+        sys.stdout.write(text)
+        applied.update(counts)
+        changed += n
+        problems.extend(unit_problems)
+    total = sum(applied.values())
+    if not args.quiet:
+        by_code = ", ".join(f"{c} {n}" for c, n in sorted(applied.items()))
+        print(f"would apply {plural(total, 'fix', 'fixes')} in {plural(changed, 'document')}"
+              + (f": {by_code}" if by_code else "") + " (--diff: nothing written)", file=sys.stderr)
+    status = report_problems(problems)
+    if status:
+        return status
+    return EXIT_FINDINGS if total else EXIT_OK
 
 
 def cmd_apply(args) -> int:
@@ -212,12 +324,16 @@ def cmd_apply(args) -> int:
     discover(inputs)  # a wrong path is refused before anything is written
     out_dir = Path(args.out)
     check_output_dir(out_dir, inputs)
-    db = Path(args.db) if args.db else out_dir / "decisions.sqlite"
-    with DecisionStore(db, create=False) as store:
-        decisions = store.all()
+    with open_store(args, out_dir, inputs, create=False, migrate=not args.diff) as store:
+        decisions, store_path = store.all(), store.path
+    if args.diff:
+        return apply_diff(args, ruleset, inputs, decisions, out_dir)
     problems: list[str] = []
-    step = ApplyStep(decisions, corpus_options(args), args.auto, args.unsafe)
+    step = ApplyStep(decisions, corpus_options(args), args.auto, args.unsafe, args.min_confidence)
     cache_dir = Path(args.cache) if args.cache else out_dir / ".cache"
+    from cleaner.corpus import check_cache_dir
+
+    check_cache_dir(cache_dir, inputs)  # the cache never goes into the input (symlinks resolved)
     summary = write_corpus(
         run_scan(args, ruleset, inputs, step, cache_dir),
         out_dir,
@@ -230,17 +346,18 @@ def cmd_apply(args) -> int:
     applied = sum(summary.applied.values())
     by_code = ", ".join(f"{c} {n}" for c, n in sorted(summary.applied.items()))
     mode = "accepted" + (" + safe" if args.auto else "") + (" + unsafe" if args.unsafe else "")
-    print(f"cleaned {summary.documents} documents in {summary.files} files into {out_dir}/ ({mode} fixes)")
-    print(f"  applied {applied} fixes in {summary.changed} documents" + (f": {by_code}" if by_code else ""))
+    print(f"cleaned {plural(summary.documents, 'document')} in {plural(summary.files, 'file')} into {out_dir}/ ({mode} fixes)")
+    print(f"  applied {plural(applied, 'fix', 'fixes')} in {plural(summary.changed, 'document')}" + (f": {by_code}" if by_code else ""))
     if summary.pending:
-        print(f"  left {summary.pending} finding{'s' if summary.pending != 1 else ''} for review (cleaner review, or apply --unsafe)")
+        print(f"  left {plural(summary.pending, 'finding')} for review (cleaner review, or apply --unsafe)")
     if summary.skipped:
-        print(f"  skipped {summary.skipped} fixes that overlap one applied (see changes.txt)")
+        print(f"  skipped {plural(summary.skipped, 'fix', 'fixes')} that overlap one applied (see changes.txt)")
     if summary.rejected:
-        print(f"  kept out {summary.rejected} rejected findings")
+        print(f"  kept out {plural(summary.rejected, 'rejected finding')}")
     if summary.stale:
-        print(f"  ignored {summary.stale} stale decisions (the document changed since)")
-    print(f"  log: {out_dir / 'changes.txt'}   manifest: {out_dir / 'manifest.json'}")
+        print(f"  ignored {plural(summary.stale, 'stale decision')} (the document changed since)")
+    print(f"  log: {out_dir / 'changes.txt'}   manifest: {out_dir / 'manifest.json'}"
+          + (f"   decisions: {store_path} ({len(decisions)})" if decisions else ""))
     return report_problems(problems)
 
 
@@ -254,11 +371,15 @@ def cmd_review(args) -> int:
     units = plan(discover(inputs))
     out_dir = Path(args.out)
     check_output_dir(out_dir, inputs)
-    store = DecisionStore(Path(args.db) if args.db else out_dir / "decisions.sqlite")
+    from cleaner.corpus import check_cache_dir
+
+    check_cache_dir(Path(args.cache) if args.cache else out_dir / ".cache", inputs)
+    store = open_store(args, out_dir, inputs, create=True)
     setup = Setup(
         inputs=inputs, units=units, scanner=make_scanner(args, ruleset), ruleset=ruleset,
         options=corpus_options(args), store=store, reviewer=args.reviewer or default_reviewer(),
-        out_dir=out_dir, auto=args.auto, unsafe=args.unsafe, jobs=args.jobs,
+        out_dir=out_dir, auto=args.auto, unsafe=args.unsafe, min_confidence=args.min_confidence, jobs=args.jobs,
+        note=store.note,
         cache_dir=None if args.no_cache else (Path(args.cache) if args.cache else out_dir / ".cache"),
     )
     from cleaner.tui.app import ReviewApp  # textual is imported only here
@@ -273,6 +394,11 @@ def cmd_review(args) -> int:
         c = session.counts
         print(f"{c[ACCEPTED]} accepted, {c[REJECTED]} rejected, {c[PENDING]} pending"
               + (f", {c[STALE]} stale" if c[STALE] else "") + f" in {store.path}")
+        unwritten = session.unwritten()
+        if unwritten:
+            print(f"  {plural(unwritten, 'accepted fix', 'accepted fixes')} not in {out_dir}/ yet: "
+                  f"cleaner apply{' --auto' if args.auto else ''}{' --unsafe' if args.unsafe else ''}"
+                  f"{'' if args.out == DEFAULT_OUT else ' --out ' + args.out} writes them")
     return EXIT_OK
 
 
@@ -319,7 +445,7 @@ def cmd_rules_check(args) -> int:
         print(p)
     where = ruleset.folder
     if problems:
-        print(f"{len(problems)} problem(s) in {where}", file=sys.stderr)
+        print(f"{plural(len(problems), 'problem')} in {where}", file=sys.stderr)
         return EXIT_FINDINGS
     print(f"{len(ruleset.rules)} rules in {where}: all examples behave", file=sys.stderr)
     return EXIT_OK
@@ -354,6 +480,49 @@ def cmd_names(args) -> int:
     return report_problems(problems)
 
 
+def cmd_decisions_export(args) -> int:
+    from cleaner.decisions import export_jsonl
+
+    with open_store(args, Path(DEFAULT_OUT), [], create=False, migrate=False) as store:
+        if store.conn is None:
+            raise UserError(f"{store.path}: no decision store here (cleaner review makes one; --db names another)")
+        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+        try:
+            count = export_jsonl(store, out)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+    print(f"exported {plural(count, 'decision')} from {store.path}" + (f" to {args.output}" if args.output else ""),
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_decisions_import(args) -> int:
+    from cleaner.decisions import import_jsonl
+
+    try:
+        handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise UserError(f"{args.file}: {exc.strerror}") from None
+    with open_store(args, Path(DEFAULT_OUT), [], create=True) as store:
+        try:
+            merge = import_jsonl(store, handle, args.file)
+        finally:
+            if handle is not sys.stdin:
+                handle.close()
+    for line in merge.malformed + merge.conflicts:
+        err(line)
+    parts = [f"{merge.same} already there"]
+    if merge.conflicts:
+        parts.append(f"{plural(len(merge.conflicts), 'conflict')} left as the store has it")
+    if merge.malformed:
+        parts.append(f"{plural(len(merge.malformed), 'malformed line')} skipped")
+    print(f"imported {plural(merge.added, 'decision')} into {store.path} ({', '.join(parts)})")
+    if merge.malformed:
+        return EXIT_BAD_INPUT
+    return EXIT_FINDINGS if merge.conflicts else EXIT_OK
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -372,16 +541,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "jsonl"), default="text", help="output format (default: text)")
     p.add_argument("-o", "--output", metavar="FILE", help="write findings here instead of stdout")
     p.add_argument("--check", action="store_true", help="exit 1 when anything is found (for CI gates)")
+    p.add_argument("--statistics", action="store_true",
+                   help="count findings per rule code (name, applicability, verdicts in the store) and per source")
+    add_db_arg(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no summary or progress bar on stderr")
     p.set_defaults(func=cmd_scan)
 
     p = sub.add_parser("apply", help="write the cleaned corpus (accepted fixes; --auto adds the safe ones)")
     add_corpus_args(p)
     add_output_args(p, "output folder", "also apply")
+    p.add_argument("--diff", action="store_true",
+                   help="print a unified diff of what apply would change and write nothing (exit 1 if any)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=cmd_apply)
 
-    p = sub.add_parser("review", help="decide on each finding in a terminal UI; decisions go to OUT/decisions.sqlite")
+    p = sub.add_parser("review", help="decide on each finding in a terminal UI; decisions go to .cleaner/decisions.sqlite")
     add_corpus_args(p)
     add_output_args(p, "where w writes the cleaned corpus", "w also applies")
     p.add_argument("--reviewer", metavar="NAME", help="name recorded with each decision (default: your login name)")
@@ -403,6 +577,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", default="person", choices=("person", "place", "organisation", "term"),
                    help="the entity's kind (default: person)")
     p.set_defaults(func=cmd_names)
+
+    p = sub.add_parser("decisions", help="export the review decisions as JSONL, or import (merge) such a file")
+    dsub = p.add_subparsers(dest="decisions_command", metavar="ACTION", required=True)
+    q = dsub.add_parser("export", help="every decision, one JSON object a line (stdout, or -o FILE)")
+    q.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    add_db_arg(q)
+    q.set_defaults(func=cmd_decisions_export)
+    q = dsub.add_parser("import", help="merge an exported file; exit 1 on conflicts, 2 on malformed lines")
+    q.add_argument("file", metavar="FILE", help="JSONL from `cleaner decisions export` (- for stdin)")
+    add_db_arg(q)
+    q.set_defaults(func=cmd_decisions_import)
 
     p = sub.add_parser("rules", help="list, explain or lint the rules")
     rsub = p.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
@@ -442,6 +627,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # a file that cannot be read or written: one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        err(f"{where}{exc.strerror or exc}")
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         err("interrupted")
         return 130

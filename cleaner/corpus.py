@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from json.decoder import scanstring
 from pathlib import Path
 
 from cleaner.model import Document
@@ -14,6 +17,10 @@ from cleaner.model import Document
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl",)
 BINARY_SNIFF = 8192
+# compressed inputs are named as such (reading them is not implemented): suffix -> format
+COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd", ".zip": "zip"}
+COMPRESSED_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"(\xb5/\xfd": "zstd",
+                    b"PK\x03\x04": "zip"}
 
 
 class CorpusError(Exception):
@@ -36,7 +43,8 @@ class SourceFile:
     path: Path  # on disk
     rel: str  # relative to its root, with forward slashes; the output mirrors it
     display: str  # as the user would name it (root as given + rel), for messages
-    kind: str  # "text" | "jsonl"
+    kind: str  # "text" | "jsonl" | "refused" (never opened: `reason` says why, one line)
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,9 @@ def plan(files: list[SourceFile], chunk_bytes: int = 1 << 20) -> list[Unit]:
     """Cut the work into units: one per file, large JSONL files into line-aligned chunks."""
     units: list[Unit] = []
     for source in files:
+        if source.kind == "refused":
+            units.append(Unit(source))
+            continue
         try:
             size = source.path.stat().st_size
         except OSError:
@@ -147,10 +158,92 @@ def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def escape_name(name: str) -> str:
+    """A file name on one line: control characters (a newline in a name) as backslash escapes."""
+    if not _CONTROL_RE.search(name):
+        return name
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return _CONTROL_RE.sub(lambda m: named.get(m.group(), f"\\x{ord(m.group()):02x}"), name)
+
+
 def _display(arg: str, rel: str, is_file: bool) -> str:
     if is_file:
-        return arg
-    return f"{arg.rstrip('/')}/{rel}" if arg not in (".", "./") else rel
+        return escape_name(arg)
+    return escape_name(f"{arg.rstrip('/')}/{rel}" if arg not in (".", "./") else rel)
+
+
+def _compressed(path: Path) -> str | None:
+    """The compression format a corpus file's name says (x.jsonl.gz: gzip), else None."""
+    fmt = COMPRESSED_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        return None
+    inner = Path(path.stem).suffix.lower()
+    return fmt if inner in TEXT_SUFFIXES + JSONL_SUFFIXES or fmt == "zip" and inner == "" else None
+
+
+def _compressed_reason(fmt: str) -> str:
+    return f"compressed input ({fmt}) is not read yet; decompress it first"
+
+
+def _special_kind(mode: int) -> str | None:
+    """What a file that is neither a regular file nor a folder is (never opened: a FIFO would block)."""
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return name
+    return None
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _folder_entry(f: Path, root: Path, root_resolved: Path) -> tuple[str, str] | None:
+    """(kind, reason) of one entry found in an input folder, or None when it is no input at all.
+
+    A symlink is followed only when it stays inside the folder; FIFOs, sockets and devices are
+    refused without being opened; compressed corpus files are named as such."""
+    try:
+        lst = f.lstat()
+    except OSError:
+        return None
+    if stat.S_ISLNK(lst.st_mode):
+        try:
+            target = f.resolve(strict=True)
+            st = target.stat()
+        except (OSError, RuntimeError):
+            return ("refused", "broken symlink; skipped") if _wanted(f) else None
+        if not _within(target, root_resolved):
+            what = "folder" if stat.S_ISDIR(st.st_mode) else "file"
+            if what == "file" and not _wanted(f):
+                return None
+            return "refused", f"symlink to a {what} outside the corpus ({target}); not followed, skipped"
+        if stat.S_ISDIR(st.st_mode):
+            return None  # a folder of the corpus itself: its files are read where they are
+    else:
+        st = lst
+    special = _special_kind(st.st_mode)
+    if special is not None:
+        return "refused", f"{special}, not a regular file; skipped"
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    fmt = _compressed(f)
+    if fmt is not None:
+        return "refused", _compressed_reason(fmt)
+    suffix = f.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return "text", ""
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl", ""
+    return None
+
+
+def _wanted(f: Path) -> bool:
+    """Whether a folder entry's name says it is corpus input (plain or compressed)."""
+    return f.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES or _compressed(f) is not None
 
 
 def discover(paths: list[str]) -> list[SourceFile]:
@@ -160,27 +253,59 @@ def discover(paths: list[str]) -> list[SourceFile]:
     for arg in paths:
         p = Path(arg)
         if not p.exists():
-            raise CorpusError(f"{arg}: no such file or folder")
-        if p.is_file():
-            kind = "jsonl" if p.suffix.lower() in JSONL_SUFFIXES else "text"
-            candidates = [(p, p.name, True, kind)]
+            raise CorpusError(f"{escape_name(arg)}: no such file or folder")
+        mode = p.stat().st_mode
+        if stat.S_ISREG(mode):
+            kind, reason = ("jsonl" if p.suffix.lower() in JSONL_SUFFIXES else "text"), ""
+            fmt = COMPRESSED_SUFFIXES.get(p.suffix.lower()) or _magic(p)
+            if fmt is not None:
+                kind, reason = "refused", _compressed_reason(fmt)
+            candidates = [(p, p.name, True, kind, reason)]
+        elif not stat.S_ISDIR(mode):
+            candidates = [(p, p.name, True, "refused", f"{_special_kind(mode) or 'not a regular file'}, "
+                                                       "not a file or folder to read; skipped")]
         else:
             candidates = []
+            root_resolved = p.resolve()
             for f in sorted(p.rglob("*")):
                 rel_parts = f.relative_to(p).parts
-                if any(part.startswith(".") for part in rel_parts) or not f.is_file():
+                if any(part.startswith(".") for part in rel_parts):
                     continue
-                suffix = f.suffix.lower()
-                if suffix in TEXT_SUFFIXES:
-                    candidates.append((f, _rel(f, p), False, "text"))
-                elif suffix in JSONL_SUFFIXES:
-                    candidates.append((f, _rel(f, p), False, "jsonl"))
-        for f, rel, is_file, kind in candidates:
+                entry = _folder_entry(f, p, root_resolved)
+                if entry is not None:
+                    candidates.append((f, _rel(f, p), False, *entry))
+        for f, rel, is_file, kind, reason in candidates:
             if rel in seen:
-                raise CorpusError(f"{arg}: '{rel}' is also in another input path; give one root at a time")
+                raise CorpusError(f"{escape_name(arg)}: '{escape_name(rel)}' is also in another input path; "
+                                  "give one root at a time")
             seen.add(rel)
-            files.append(SourceFile(f, rel, _display(arg, rel, is_file), kind))
+            files.append(SourceFile(f, rel, _display(arg, rel, is_file), kind, reason))
     return files
+
+
+def _magic(path: Path) -> str | None:
+    """The compression format a regular file's first bytes show, else None."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    return next((fmt for magic, fmt in COMPRESSED_MAGIC.items() if head.startswith(magic)), None)
+
+
+def _read_regular(path: Path, start: int = 0, length: int | None = None) -> bytes:
+    """The bytes of a regular file. Anything else (a FIFO put in its place since discover) raises
+    OSError without blocking: opened with O_NONBLOCK and checked with fstat before reading."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            fh.seek(start)
+            return fh.read() if length is None else fh.read(length)
+    finally:
+        os.close(fd)
 
 
 def load(
@@ -194,19 +319,25 @@ def load(
     """
     loaded = Loaded(source)
     first_line = unit.first_line if unit is not None else 1
+    if source.kind == "refused":
+        problems.append(f"{source.display}: {source.reason}")
+        loaded.skipped = True
+        return loaded
     try:
         if unit is None or unit.parts == 1:
-            data = source.path.read_bytes()
+            data = _read_regular(source.path)
         else:
-            with open(source.path, "rb") as fh:
-                fh.seek(unit.start)
-                data = fh.read(unit.end - unit.start)
+            data = _read_regular(source.path, unit.start, unit.end - unit.start)
     except OSError as exc:
         problems.append(f"{source.display}: cannot read ({exc.strerror}); skipped")
         loaded.skipped = True
         return loaded
     if (unit is None or unit.part == 0) and is_binary(data):
-        problems.append(f"{source.display}: binary file (NUL bytes); skipped")
+        fmt = next((fmt for magic, fmt in COMPRESSED_MAGIC.items() if data.startswith(magic)), None)
+        if fmt is not None:
+            problems.append(f"{source.display}: {_compressed_reason(fmt)}")
+        else:
+            problems.append(f"{source.display}: binary file (NUL bytes); skipped")
         loaded.skipped = True
         return loaded
     if source.kind == "text":
@@ -217,6 +348,7 @@ def load(
         return loaded
     loaded.records = []
     taken = dict(taken) if taken else {}  # doc -> line, so two records with one id keep their own text
+    missing = MissingField(source.display, options.text_key)
     for number, raw_bytes in enumerate(split_jsonl_lines(data), start=first_line):
         text_line, encoding = decode(raw_bytes)
         # the raw line round-trips byte for byte (written back with errors="surrogateescape")
@@ -230,16 +362,20 @@ def load(
         if encoding != "utf-8":
             problems.append(f"{where}: not valid UTF-8; decoded as {encoding}")
         try:
-            obj = json.loads(body)
+            obj = _parse_record(body)
         except json.JSONDecodeError as exc:
             problems.append(f"{where}: malformed JSON ({exc.msg}); copied unchanged")
+            continue
+        except (ValueError, RecursionError) as exc:
+            problems.append(f"{where}: unreadable JSON ({str(exc).splitlines()[0][:80]}); copied unchanged")
             continue
         if not isinstance(obj, dict):
             problems.append(f"{where}: expected a JSON object, got {type(obj).__name__}; copied unchanged")
             continue
+        missing.records += 1
         text = obj.get(options.text_key)
         if not isinstance(text, str):
-            problems.append(f"{where}: no string field '{options.text_key}'; copied unchanged")
+            missing.add(number, obj)
             continue
         ident = obj.get(options.id_key)
         doc = f"{source.rel}#{ident}" if ident not in (None, "") else f"{source.rel}#{number}"
@@ -253,7 +389,138 @@ def load(
         document = Document(doc, text, source.rel, site if isinstance(site, str) else "", encoding)
         record.data, record.document = obj, document
         loaded.documents.append(document)
+    if missing.count:
+        problems.append(missing.problem())
     return loaded
+
+
+class RawNumber(str):
+    """A JSON number kept as its literal (one Python's int() would refuse: thousands of digits)."""
+
+
+def _big_int(literal: str) -> int | str:
+    return int(literal) if len(literal) < 4000 else RawNumber(literal)
+
+
+_TOLERANT = json.JSONDecoder(parse_int=_big_int)  # as json.loads, but no digit limit
+# only finds where values end: numbers and constants are kept as their literals
+_VERBATIM = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _parse_record(body: str):
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer longer than int() reads (sys.set_int_max_str_digits)
+        return _TOLERANT.decode(body)
+
+
+def value_span(line: str, key: str) -> tuple[int, int] | None:
+    """Where the value of top-level `key` (the last one, as json.loads keeps) lies in a JSONL line
+    holding one object, or None; the rest of the line can then be kept byte for byte."""
+    ws = _WS.match
+    i = ws(line).end()
+    if line.startswith("\ufeff", i):
+        i = ws(line, i + 1).end()
+    if not line.startswith("{", i):
+        return None
+    i = ws(line, i + 1).end()
+    found = None
+    try:
+        while line.startswith('"', i):
+            name, i = scanstring(line, i + 1)
+            i = ws(line, i).end()
+            if not line.startswith(":", i):
+                return None
+            i = ws(line, i + 1).end()
+            _, end = _VERBATIM.raw_decode(line, i)
+            if name == key:
+                found = (i, end)
+            i = ws(line, end).end()
+            if line.startswith(",", i):
+                i = ws(line, i + 1).end()
+                continue
+            return found if line.startswith("}", i) else None
+    except (ValueError, RecursionError):
+        return None
+    return None
+
+
+class MissingField:
+    """JSONL records without the text field, counted per file: one line for all of them (a wrong
+    --text-key), not one a record."""
+
+    def __init__(self, display: str, key: str):
+        self.display, self.key = display, key
+        self.count = 0
+        self.first = 0
+        self.records = 0
+        self.fields: dict[str, None] = {}
+
+    def add(self, number: int, obj: dict) -> None:
+        self.count += 1
+        self.first = self.first or number
+        for name in obj:
+            if len(self.fields) < 12:
+                self.fields.setdefault(str(name), None)
+
+    def problem(self) -> FieldProblem:
+        return FieldProblem.make(
+            self.display, self.key, self.count, self.records, self.first, list(self.fields))
+
+
+class FieldProblem(str):
+    """The problem line of records without the text field; lines of one file's chunks are merged
+    into one (merge_problems)."""
+
+    display: str
+    key: str
+    count: int
+    records: int
+    first: int
+    fields: list[str]
+
+    @classmethod
+    def make(
+        cls, display: str, key: str, count: int, records: int, first: int, fields: list[str]
+    ) -> FieldProblem:
+        shown = ", ".join(escape_name(f) for f in fields[:10]) + (", ..." if len(fields) > 10 else "")
+        if count == 1:
+            text = f"{display}:{first}: no string field '{key}'; copied unchanged"
+        elif count == records:
+            text = (f"{display}: no string field '{key}' in any of its {count:,} records "
+                    f"(fields: {shown or 'none'}); copied unchanged, use --text-key")
+        else:
+            text = (f"{display}: no string field '{key}' in {count:,} of {records:,} records, "
+                    f"first on line {first} (fields: {shown or 'none'}); copied unchanged")
+        line = cls(text)
+        line.display, line.key, line.count, line.records, line.first, line.fields = (
+            display, key, count, records, first, fields)
+        return line
+
+    def __reduce__(self):
+        fields = (self.display, self.key, self.count, self.records, self.first, self.fields)
+        return (FieldProblem.make, fields)
+
+
+def merge_problems(problems: list[str]) -> list[str]:
+    """The problem lines to show: those of one file's missing text field (from several chunks) as one."""
+    merged: list[str] = []
+    at: dict[tuple[str, str], int] = {}
+    for p in problems:
+        if isinstance(p, FieldProblem):
+            key = (p.display, p.key)
+            if key in at:
+                q = merged[at[key]]
+                fields = list(dict.fromkeys(q.fields + p.fields))
+                merged[at[key]] = FieldProblem.make(
+                    q.display, q.key, q.count + p.count, q.records + p.records, q.first or p.first, fields)
+                continue
+            at[key] = len(merged)
+        merged.append(p)
+    return merged
 
 
 def record_names(loaded: Loaded, unit: Unit) -> list[tuple[str, int]]:
@@ -288,24 +555,116 @@ def _umask() -> int:
 FILE_MODE = 0o666 & ~_umask()
 
 
-def atomic_write(path: Path, text: str, errors: str = "surrogateescape") -> None:
-    """Write text as UTF-8 through a temporary file in the same folder and a rename.
+STAGING = ".cleaner-partial"  # hidden folder of an output folder where files are written before the rename
 
-    errors="surrogateescape" writes back the raw bytes of lines that were kept as they were read.
+
+def atomic_write(path: Path, text: str, errors: str = "surrogateescape", staging: Path | None = None) -> None:
+    """Write text as UTF-8 through a temporary file and a rename; a write that fails raises CorpusError.
+
+    The temporary file is in the same folder, or in `staging` (a hidden folder of the output
+    folder, cleared by clear_staging: a run killed with -9 leaves no temporary file among the
+    outputs, at most one in there). errors="surrogateescape" writes back the raw bytes of lines
+    that were kept as they were read.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if staging is not None:
+            if staging.is_symlink():  # it could lead anywhere, the input included
+                raise CorpusError(
+                    f"{escape_name(str(staging))}: a symlink inside the output folder; remove it")
+            staging.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=staging or path.parent)
+    except OSError as exc:
+        raise CorpusError(f"{escape_name(str(path))}: cannot write ({exc.strerror or exc})") from None
     try:
         os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8", errors=errors, newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise CorpusError(f"{escape_name(str(path))}: cannot write ({exc.strerror or exc})") from None
         raise
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+class AtomicOutput:
+    """A text file written in full or not at all: a hidden temporary file beside it, renamed into
+    place when the block ends without an error (removed otherwise). A missing folder is created."""
+
+    def __init__(self, path: Path, errors: str = "backslashreplace"):
+        self.path, self.errors = path, errors
+        self.tmp: str | None = None
+        self.fh = None
+
+    def __enter__(self):
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            for stale in self.path.parent.glob(f".{glob_escape(self.path.name)}.*.tmp"):  # a killed run's
+                if stale.is_file() and not stale.is_symlink():
+                    stale.unlink()
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        except OSError as exc:
+            raise CorpusError(
+                f"{escape_name(str(self.path))}: cannot write ({exc.strerror or exc})") from None
+        os.fchmod(fd, FILE_MODE)
+        self.fh = os.fdopen(fd, "w", encoding="utf-8", errors=self.errors)
+        return self.fh
+
+    def __exit__(self, kind, exc, tb) -> None:
+        try:
+            self.fh.close()
+            if kind is None:
+                os.replace(self.tmp, self.path)
+                self.tmp = None
+        except OSError as error:
+            raise CorpusError(
+                f"{escape_name(str(self.path))}: cannot write ({error.strerror or error})") from None
+        finally:
+            if self.tmp is not None:
+                try:
+                    os.unlink(self.tmp)
+                except OSError:
+                    pass
+
+
+def clear_staging(staging: Path) -> None:
+    """Remove the staging folder and the temporary files an interrupted run left in it."""
+    if staging.is_symlink():
+        return  # never followed (atomic_write refuses it)
+    try:
+        entries = list(staging.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.endswith(".tmp") and not entry.is_symlink() and entry.is_file():
+            try:
+                entry.unlink()
+            except OSError:
+                pass
+    try:
+        staging.rmdir()
+    except OSError:
+        pass
+
+
+def output_path(out: Path, rel: str) -> Path:
+    """out/rel, refused (CorpusError) when a folder on the way is a symlink: writing through it
+    could land anywhere, the input corpus included."""
+    target = out
+    for part in Path(rel).parts[:-1]:
+        target = target / part
+        if target.is_symlink():
+            raise CorpusError(f"{escape_name(str(target))}: a symlink inside the output folder; "
+                              f"{escape_name(rel)} not written (remove the link)")
+    return out / rel
 
 
 def render(loaded: Loaded, cleaned: dict[str, str], options: Options) -> str:
@@ -322,6 +681,10 @@ def render(loaded: Loaded, cleaned: dict[str, str], options: Options) -> str:
         if new_text == record.document.text:
             out.append(record.raw)
             continue
+        span = value_span(record.raw, options.text_key)
+        if span is not None:  # only the text's value changes: every other byte is kept as read
+            out.append(record.raw[: span[0]] + _json_string(new_text) + record.raw[span[1] :])
+            continue
         data = dict(record.data)
         data[options.text_key] = new_text
         ending = record.raw[len(record.raw.rstrip("\r\n")) :]
@@ -335,8 +698,46 @@ def render(loaded: Loaded, cleaned: dict[str, str], options: Options) -> str:
     return "".join(out)
 
 
+def _json_string(text: str) -> str:
+    value = json.dumps(text, ensure_ascii=False)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (valid JSON, not UTF-8): keep it escaped
+            value = json.dumps(text)
+    return value
+
+
+def check_output_file(out: Path, inputs: list[str], option: str = "-o") -> None:
+    """Refuse an output file that is an input file or lies inside an input folder (symlinks
+    resolved), or that is a folder."""
+    out_resolved = out.resolve()
+    for arg in inputs:
+        root = Path(arg).resolve()
+        if out_resolved == root or root in out_resolved.parents:
+            raise CorpusError(f"{option} {escape_name(str(out))}: lies inside the input {escape_name(arg)}, "
+                              "which is never modified; write it elsewhere")
+    if out.is_dir():
+        raise CorpusError(f"{option} {escape_name(str(out))}: is a folder; give a file name")
+
+
+def check_cache_dir(cache: Path, inputs: list[str]) -> None:
+    """Refuse a cache folder inside an input folder (symlinks resolved): the input is never touched."""
+    resolved = cache.resolve()
+    for arg in inputs:
+        root = Path(arg).resolve()
+        if root.is_dir() and (resolved == root or root in resolved.parents):
+            raise CorpusError(f"--cache {escape_name(str(cache))}: lies inside the input {escape_name(arg)}, "
+                              "which is never modified; choose a folder outside it")
+
+
 def check_output_dir(out: Path, inputs: list[str]) -> None:
-    """Refuse an output folder that is, or lies inside, an input path (the input is never touched)."""
+    """Refuse an output folder that is, or lies inside, an input path (the input is never touched),
+    that is a file, or that cannot be written."""
+    if out.exists() and not out.is_dir():
+        raise CorpusError(f"--out {escape_name(str(out))}: is a file, not a folder; choose a folder")
+    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+        raise CorpusError(f"--out {escape_name(str(out))}: cannot write in this folder (permission denied)")
     out_resolved = out.resolve()
     for arg in inputs:
         root = Path(arg).resolve()

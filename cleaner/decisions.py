@@ -1,16 +1,26 @@
-"""The review store: every accept/reject is written to SQLite at once, so a killed session loses nothing."""
+"""The review store: every accept/reject is written to SQLite at once, so a killed session loses nothing.
+
+The store belongs to the corpus, not to an output folder: `.cleaner/decisions.sqlite` in the folder
+you run from (or `decisions = "path"` in ./cleaner.toml), shared by review, apply and scan whatever
+`--out` is. `export_jsonl` / `import_jsonl` move decisions between stores (reviewers working on parts
+of a corpus combine their work).
+"""
 
 from __future__ import annotations
 
 import getpass
+import json
+import re
 import sqlite3
 import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from cleaner.model import Decision, Verdict
 
 APPLICATION_ID = 0x636C6E72  # "clnr": marks a file as ours, so a foreign database is never touched
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the finding's code, original and proposed replacement kept with its verdict
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
     finding_id  TEXT PRIMARY KEY,
@@ -19,7 +29,10 @@ CREATE TABLE IF NOT EXISTS decisions (
     verdict     TEXT NOT NULL CHECK (verdict IN ('accepted', 'rejected')),
     replacement TEXT,
     reviewer    TEXT NOT NULL,
-    time        REAL NOT NULL
+    time        REAL NOT NULL,
+    code        TEXT,
+    original    TEXT,
+    proposed    TEXT
 );
 CREATE TABLE IF NOT EXISTS history (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -48,6 +61,7 @@ class DecisionStore:
 
     def __init__(self, path: Path | str, *, create: bool = True):
         self.path = Path(path)
+        self.note = ""  # one line for the user about where the store was found (see locate_store)
         existed = self.path.exists()
         if not existed and not create:
             self.conn = None
@@ -63,6 +77,14 @@ class DecisionStore:
             self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.conn.executescript(SCHEMA)
+        elif self.conn.execute("PRAGMA user_version").fetchone()[0] < 2:  # a version 1 store: add the columns
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                columns = {r[1] for r in self.conn.execute("PRAGMA table_info(decisions)")}
+                for column in ("code", "original", "proposed"):
+                    if column not in columns:
+                        self.conn.execute(f"ALTER TABLE decisions ADD COLUMN {column} TEXT")
+                self.conn.execute("PRAGMA user_version=2")
 
     def close(self) -> None:
         if self.conn is not None:
@@ -78,22 +100,25 @@ class DecisionStore:
     def all(self) -> dict[str, Decision]:
         if self.conn is None:
             return {}
-        rows = self.conn.execute(
-            "SELECT finding_id, doc, doc_sha256, verdict, replacement, reviewer, time FROM decisions"
-        )
-        return {
-            r[0]: Decision(r[0], r[1], r[2], Verdict(r[3]), r[4], r[5], r[6]) for r in rows.fetchall()
-        }
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM decisions")
+        return {r[0]: _decision(r) for r in rows.fetchall()}
 
     def get(self, finding_id: str) -> Decision | None:
         if self.conn is None:
             return None
-        r = self.conn.execute(
-            "SELECT finding_id, doc, doc_sha256, verdict, replacement, reviewer, time "
-            "FROM decisions WHERE finding_id = ?",
-            (finding_id,),
-        ).fetchone()
-        return Decision(r[0], r[1], r[2], Verdict(r[3]), r[4], r[5], r[6]) if r else None
+        r = self.conn.execute(f"SELECT {_COLUMNS} FROM decisions WHERE finding_id = ?", (finding_id,)).fetchone()
+        return _decision(r) if r else None
+
+    def describe(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """Fill in (finding id, code, original, proposed) of decisions stored without them (a version 1 store)."""
+        if self.conn is None or not rows:
+            return
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.executemany(
+                "UPDATE decisions SET code = ?, original = ?, proposed = ? WHERE finding_id = ? AND code IS NULL",
+                [(code, original, proposed, fid) for fid, code, original, proposed in rows],
+            )
 
     def put(self, decision: Decision) -> None:
         """Record a verdict (replacing an earlier one for the same finding); durable on return."""
@@ -102,31 +127,22 @@ class DecisionStore:
         reviewer = decision.reviewer or default_reviewer()
         with self.conn:  # one transaction: both rows or neither
             self.conn.execute("BEGIN")
-            self.conn.execute(
-                "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    decision.finding_id,
-                    decision.doc,
-                    decision.doc_sha256,
-                    decision.verdict.value,
-                    decision.replacement,
-                    reviewer,
-                    stamp,
-                ),
-            )
-            self._log(decision.finding_id, decision.verdict.value, decision.replacement, reviewer, stamp)
+            self._insert(decision, reviewer, stamp)
 
     def put_many(self, decisions: list[Decision]) -> None:
         self._require()
         with self.conn:
             self.conn.execute("BEGIN")
             for d in decisions:
-                stamp, reviewer = d.time or time.time(), d.reviewer or default_reviewer()
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (d.finding_id, d.doc, d.doc_sha256, d.verdict.value, d.replacement, reviewer, stamp),
-                )
-                self._log(d.finding_id, d.verdict.value, d.replacement, reviewer, stamp)
+                self._insert(d, d.reviewer or default_reviewer(), d.time or time.time())
+
+    def _insert(self, d: Decision, reviewer: str, stamp: float) -> None:
+        self.conn.execute(
+            f"INSERT OR REPLACE INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (d.finding_id, d.doc, d.doc_sha256, d.verdict.value, d.replacement, reviewer, stamp,
+             d.code or None, d.original, d.proposed),
+        )
+        self._log(d.finding_id, d.verdict.value, d.replacement, reviewer, stamp)
 
     def clear(self, finding_id: str, reviewer: str = "") -> None:
         """Forget the verdict on a finding (undo): it is pending again."""
@@ -147,6 +163,13 @@ class DecisionStore:
             raise StoreError(f"{self.path}: no decision store here")
 
 
+_COLUMNS = "finding_id, doc, doc_sha256, verdict, replacement, reviewer, time, code, original, proposed"
+
+
+def _decision(r) -> Decision:
+    return Decision(r[0], r[1], r[2], Verdict(r[3]), r[4], r[5], r[6], code=r[7] or "", original=r[8], proposed=r[9])
+
+
 def _check_ours(path: Path) -> None:
     """Refuse a file that is not a cleaner decision store, without writing to it."""
     try:
@@ -163,3 +186,221 @@ def _check_ours(path: Path) -> None:
         raise StoreError(f"{path}: a database that is not cleaner's decision store; left untouched (use --db)")
     if version > SCHEMA_VERSION:
         raise StoreError(f"{path}: made by a newer cleaner (schema {version}); upgrade cleaner to use it")
+
+
+# ---------------------------------------------------------------- where the store lives
+
+DEFAULT_STORE = Path(".cleaner") / "decisions.sqlite"
+OLD_NAME = "decisions.sqlite"  # before: OUT/decisions.sqlite, inside the output folder
+CONFIG = Path("cleaner.toml")
+
+
+@dataclass
+class Location:
+    """Where the decision store is, and one line to tell the user when it was found somewhere else."""
+
+    path: Path
+    note: str = ""
+
+
+def configured_store() -> Path:
+    """`decisions = "path"` in ./cleaner.toml (relative to the folder you run from), else .cleaner/decisions.sqlite."""
+    import tomllib
+
+    if not CONFIG.is_file():
+        return DEFAULT_STORE
+    try:
+        value = tomllib.loads(CONFIG.read_text(encoding="utf-8")).get("decisions")
+    except tomllib.TOMLDecodeError as exc:
+        raise StoreError(f"{CONFIG}: {exc}") from None
+    if value is None:
+        return DEFAULT_STORE
+    if not isinstance(value, str) or not value.strip():
+        raise StoreError(f'{CONFIG}: decisions must be a file name such as ".cleaner/decisions.sqlite"')
+    return Path(value)
+
+
+def locate_store(db: str | None, out_dir: Path, inputs: list[str], *, migrate: bool, create: bool = True) -> Location:
+    """The decision store of this corpus: --db, else cleaner.toml's `decisions`, else .cleaner/decisions.sqlite.
+
+    A store at the old default (OUT/decisions.sqlite or reviewed/decisions.sqlite) when the new one does
+    not exist yet is copied to the new place (migrate) or read where it is, with a note saying so; the
+    old file is left as it was. A store inside an input corpus is refused (the input is never touched:
+    SQLite would write its journal there), unless there is none and none is to be made.
+    """
+    path = Path(db) if db else configured_store()
+    inside = inside_input(path, inputs)
+    if inside is not None and (create or path.exists()):
+        raise StoreError(
+            f"{'--db' if db else 'the decision store'} {path} would be inside the input {inside}; run cleaner "
+            "from the folder above it, or give --db FILE outside it"
+        )
+    if db or path.exists() or inside is not None:
+        return Location(path)
+    for old in dict.fromkeys((out_dir / OLD_NAME, Path("reviewed") / OLD_NAME)):
+        if not old.is_file():
+            continue
+        _check_ours(old)
+        if not migrate:
+            return Location(old, f"using the decisions in {old} (cleaner review or apply moves them to {path})")
+        copy_store(old, path)
+        return Location(path, f"moved the decisions in {old} to {path}, shared by every --out ({old} left as it was)")
+    return Location(path)
+
+
+def inside_input(path: Path, inputs: list[str]) -> str | None:
+    """The input path (as given) that path is, or lies inside; None when it is outside every input."""
+    resolved = path.resolve()
+    for arg in inputs:
+        root = Path(arg).resolve()
+        if resolved == root or (root.is_dir() and root in resolved.parents):
+            return arg
+    return None
+
+
+def copy_store(source: Path, target: Path) -> None:
+    """A consistent copy (its write-ahead log included) through SQLite's backup; the source is only read."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(partial)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    partial.replace(target)
+
+
+# ---------------------------------------------------------------- export and import (JSONL)
+
+
+def _iso(stamp: float) -> str:
+    return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def decision_json(d: Decision) -> dict:
+    """One exported decision; `replacement` is what apply writes in place of `original` (None: not known)."""
+    edited = d.replacement is not None
+    return {
+        "id": d.finding_id,
+        "doc": d.doc,
+        "sha256": d.doc_sha256,
+        "code": d.code or None,
+        "original": d.original,
+        "replacement": d.replacement if edited else d.proposed,
+        "edited": edited,
+        "proposed": d.proposed,  # the finding's own replacement
+        "verdict": d.verdict.value,
+        "reviewer": d.reviewer,
+        "time": _iso(d.time),
+    }
+
+
+def export_jsonl(store: DecisionStore, out) -> int:
+    """Write every decision of the store, one JSON object a line, in document order; how many."""
+    decisions = sorted(store.all().values(), key=lambda d: (d.doc, d.finding_id))
+    for d in decisions:
+        out.write(json.dumps(decision_json(d), ensure_ascii=False) + "\n")
+    return len(decisions)
+
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def parse_decision(line: str) -> Decision:
+    """A Decision from one exported line (ValueError says what is wrong)."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    for key in ("id", "doc", "sha256", "verdict"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise ValueError(f"{key!r} missing or not a string")
+    if not SHA256.match(data["sha256"]):
+        raise ValueError(f"'sha256' is not 64 hex digits: {data['sha256']!r}")
+    try:
+        verdict = Verdict(data["verdict"])
+    except ValueError:
+        raise ValueError(f"'verdict' must be accepted or rejected, not {data['verdict']!r}") from None
+    for key in ("code", "original", "replacement", "proposed", "reviewer"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise ValueError(f"{key!r} is not a string")
+    stamp = data.get("time")
+    if isinstance(stamp, str):
+        try:
+            stamp = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            raise ValueError(f"'time' is not an ISO 8601 time: {stamp!r}") from None
+    elif stamp is None:
+        stamp = time.time()
+    elif not isinstance(stamp, (int, float)) or isinstance(stamp, bool):
+        raise ValueError("'time' is neither an ISO 8601 time nor a number")
+    edited = bool(data.get("edited", False))
+    replacement = data.get("replacement")
+    return Decision(
+        data["id"], data["doc"], data["sha256"], verdict,
+        replacement if edited else None, data.get("reviewer") or "unknown", float(stamp),
+        code=data.get("code") or "", original=data.get("original"),
+        proposed=data["proposed"] if "proposed" in data else (None if edited else replacement),
+    )
+
+
+@dataclass
+class Merge:
+    """What an import did: added, already there (same verdict), conflicts kept as they were, bad lines."""
+
+    added: int = 0
+    same: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    malformed: list[str] = field(default_factory=list)
+
+
+def _effective(d: Decision) -> tuple[str, str | None]:
+    return d.verdict.value, d.replacement
+
+
+def import_jsonl(store: DecisionStore, lines, name: str) -> Merge:
+    """Merge exported decisions into the store: new ones are added, identical ones counted, and a
+    different verdict (or edit) on a finding the store already decided is a conflict, reported and
+    left as the store has it. Malformed lines are reported with name:line; the rest is imported."""
+    merge = Merge()
+    existing = store.all()
+    new: dict[str, Decision] = {}
+    where: dict[str, int] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            d = parse_decision(line)
+        except ValueError as exc:
+            merge.malformed.append(f"{name}:{number}: {exc}")
+            continue
+        have = new.get(d.finding_id) or existing.get(d.finding_id)
+        if have is None:
+            new[d.finding_id], where[d.finding_id] = d, number
+            continue
+        if _effective(have) == _effective(d):
+            if have.doc_sha256 != d.doc_sha256 and d.time > have.time and d.finding_id not in new:
+                new[d.finding_id] = d  # the same verdict on a newer version of the document
+            else:
+                merge.same += 1
+            continue
+        what = f"{d.doc} {d.code or have.code or '?'} {(d.original or have.original or '')[:40]!r}".rstrip()
+        here = "the store" if d.finding_id not in new else f"line {where[d.finding_id]}"
+        merge.conflicts.append(
+            f"{name}:{number}: conflict on finding {d.finding_id} ({what}): {here} has {_said(have)}, "
+            f"this line {_said(d)}; kept {here}'s"
+        )
+    if new:
+        store.put_many(list(new.values()))
+    merge.added = len(new)
+    return merge
+
+
+def _said(d: Decision) -> str:
+    edit = f" as {d.replacement!r}" if d.replacement is not None else ""
+    return f"{d.verdict.value}{edit} by {d.reviewer}"

@@ -268,3 +268,7 @@ class Decision:
     reviewer: str = ""
     time: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    # what the finding proposed (kept so `cleaner decisions export` needs no scan); "" / None when unknown
+    code: str = ""
+    original: str | None = None
+    proposed: str | None = None  # the finding's own replacement (`replacement` is the edit, if any)

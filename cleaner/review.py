@@ -6,6 +6,7 @@ Nothing here imports textual: the TUI (cleaner.tui) draws a Session, the tests a
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import time
 from collections import Counter
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cleaner.apply import ApplyStep, Summary, write_corpus
+from cleaner.apply import ApplyStep, Summary, choose, splice, write_corpus
 from cleaner.cache import FindingCache
 from cleaner.corpus import Options, Unit
 from cleaner.decisions import DecisionStore
@@ -24,6 +25,7 @@ from cleaner.scan import Scanner, ScanResult, keep, run
 PENDING, ACCEPTED, REJECTED, STALE = "pending", "accepted", "rejected", "stale"
 STATUSES = (PENDING, ACCEPTED, REJECTED, STALE)
 CODE_TOKEN = re.compile(r"^(BP|UN|TY|NM|TR)\d{0,3}$")
+WORDS_AROUND = 120  # a filter word matches in the span's line, at most this far from the span
 
 Change = tuple[str, str, str]  # (code, original, replacement): what "the same change" means
 
@@ -37,8 +39,9 @@ class Filter:
     """Which findings the queue shows. Parsed from what the reviewer types after `/`:
 
     `code:BP0` (or a bare `BP0`) code prefixes, `status:pending` (or a bare status word),
-    `doc:004` part of the document name; any other word must occur in the original,
-    replacement, message or rule name (case ignored). Terms combine with AND.
+    `doc:004` part of the document name; any other word must occur, where a word starts, in the
+    finding's text: the original, the replacement or the document around it (its line, at most
+    WORDS_AROUND characters each side; case ignored), not the rule's message. Terms combine with AND.
     """
 
     codes: tuple[str, ...] = ()
@@ -72,6 +75,16 @@ class Filter:
 
     def __bool__(self) -> bool:
         return bool(self.codes or self.statuses or self.docs or self.words)
+
+    @property
+    def word_patterns(self) -> list[re.Pattern[str]]:
+        """Each word where a word starts (`main` finds "Main" and "mainland", not "remains")."""
+        return _word_patterns(self.words)
+
+
+@functools.lru_cache(maxsize=64)
+def _word_patterns(words: tuple[str, ...]) -> list[re.Pattern[str]]:
+    return [re.compile(r"(?<!\w)" + re.escape(w)) for w in words]
 
 
 @dataclass
@@ -112,7 +125,10 @@ class Session:
         self.counts = Counter(self.status(i) for i in range(len(self.findings)))
         self.undo_stack: list[Step] = []
         self.filter = Filter()
+        self.by_confidence = False  # the view sorted by confidence, lowest first (else queue order)
         self.view: list[int] = list(range(len(self.findings)))
+        self._view_pos: dict[int, int] | None = None  # finding -> view position, when not in queue order
+        self.written_at: float | None = None  # when the output folder was last written (its manifest's time)
 
     # ------------------------------------------------------------ state
 
@@ -155,7 +171,10 @@ class Session:
             f = self.findings[i]
             step.before.append((i, self.decisions.get(self.ids[i])))
             made.append(
-                Decision(self.ids[i], f.doc, self.doc_sha(f.doc), verdict, replacement, self.reviewer, now)
+                Decision(
+                    self.ids[i], f.doc, self.doc_sha(f.doc), verdict, replacement, self.reviewer, now,
+                    code=f.code, original=f.original, proposed=f.replacement,
+                )
             )
         if self.store is not None:
             if len(made) == 1:
@@ -193,12 +212,26 @@ class Session:
 
     def set_filter(self, text: str) -> None:
         """Show only the findings the filter matches (ValueError on an unknown status)."""
-        flt = Filter.parse(text)
-        self.filter = flt
+        self.filter = Filter.parse(text)
+        self._rebuild()
+
+    def set_sort(self, by_confidence: bool) -> None:
+        """Order the view by confidence (lowest first, then queue order), or in queue order."""
+        self.by_confidence = by_confidence
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        flt = self.filter
         if not flt:
-            self.view = list(range(len(self.findings)))
-            return
-        self.view = [i for i in range(len(self.findings)) if self._matches(flt, i)]
+            view = list(range(len(self.findings)))
+        else:
+            view = [i for i in range(len(self.findings)) if self._matches(flt, i)]
+        if self.by_confidence:
+            view.sort(key=lambda i: self.findings[i].confidence)  # stable: queue order within a confidence
+            self._view_pos = {i: pos for pos, i in enumerate(view)}
+        else:
+            self._view_pos = None
+        self.view = view
 
     def _matches(self, flt: Filter, i: int) -> bool:
         f = self.findings[i]
@@ -209,10 +242,22 @@ class Session:
         if flt.statuses and self.status(i) not in flt.statuses:
             return False
         if flt.words:
-            hay = f"{f.original}\x00{f.replacement}\x00{f.message}\x00{f.name}".lower()
-            if not all(w in hay for w in flt.words):
+            text = self.docs[f.doc].text if f.doc in self.docs else ""
+            begin = max(text.rfind("\n", max(0, f.start - WORDS_AROUND), f.start) + 1, f.start - WORDS_AROUND, 0)
+            if f.end > f.start and f.original.endswith("\n"):  # a deleted line: its own text is enough
+                end = f.end
+            else:
+                end = text.find("\n", f.end, f.end + WORDS_AROUND)
+            around = text[begin : end if end >= 0 else f.end + WORDS_AROUND]
+            hay = f"{f.original}\x00{f.replacement}\x00{around}".lower()
+            if not all(p.search(hay) for p in flt.word_patterns):
                 return False
         return True
+
+    def view_targets(self, verdict: Verdict) -> list[int]:
+        """Findings the view shows that do not have this verdict yet (for accept/reject all shown)."""
+        want = ACCEPTED if verdict is Verdict.ACCEPTED else REJECTED
+        return [i for i in self.view if self.status(i) != want]
 
     def next_open(self, after: int) -> int | None:
         """View position of the next finding needing a verdict after `after` (wrapping), or None."""
@@ -227,11 +272,53 @@ class Session:
         return self.next_open(len(self.view) - 1) if self.view else None
 
     def view_position(self, i: int) -> int | None:
-        """Where finding i is in the current view (binary search: the view is in queue order)."""
+        """Where finding i is in the current view (binary search when the view is in queue order)."""
+        if self._view_pos is not None:
+            return self._view_pos.get(i)
         pos = bisect.bisect_left(self.view, i)
         return pos if pos < len(self.view) and self.view[pos] == i else None
 
+    def unwritten(self) -> int:
+        """Accepted findings decided after the output folder was last written: not in it yet."""
+        since = self.written_at or 0.0
+        count = 0
+        for fid, d in self.decisions.items():
+            if d.verdict is Verdict.ACCEPTED and d.time > since:
+                i = self.position.get(fid)
+                if i is not None and self.status(i) == ACCEPTED:
+                    count += 1
+        return count
+
+    def undescribed(self) -> list[tuple[str, str, str, str]]:
+        """(id, code, original, proposed) of stored decisions that lack them (made by an older cleaner)."""
+        rows = []
+        for fid, d in self.decisions.items():
+            i = self.position.get(fid)
+            if not d.code and i is not None:
+                f = self.findings[i]
+                rows.append((fid, f.code, f.original, f.replacement))
+        return rows
+
     # ------------------------------------------------------------ output
+
+    def plan(self, *, auto: bool, unsafe: bool, min_confidence: float = 0.0) -> Summary:
+        """What `write` would apply (fixes per code, changed documents), without rendering or writing."""
+        summary = Summary()
+        for _unit, result in self.results:
+            for document in result.loaded.documents:
+                findings = result.findings.get(document.doc, [])
+                choice = choose(
+                    findings, self.decisions, document.sha256, auto=auto, unsafe=unsafe,
+                    min_confidence=min_confidence,
+                )
+                spliced = splice(document.text, choice.fixes)
+                summary.documents += 1
+                summary.applied.update(f.code for f in spliced.applied)
+                summary.changed += spliced.text != document.text
+                summary.rejected += choice.rejected
+                summary.stale += choice.stale
+                summary.pending += choice.pending
+        return summary
 
     def write(
         self,
@@ -242,9 +329,10 @@ class Session:
         rules_version: str,
         auto: bool,
         unsafe: bool,
+        min_confidence: float = 0.0,
     ) -> Summary:
         """Write the cleaned corpus exactly as `cleaner apply` would with the same decisions."""
-        step = ApplyStep(dict(self.decisions), options, auto, unsafe)
+        step = ApplyStep(dict(self.decisions), options, auto, unsafe, min_confidence)
         applied = ((unit, step(result), len(result.loaded.documents)) for unit, result in self.results)
         return write_corpus(
             applied,
@@ -271,9 +359,11 @@ class Setup:
     out_dir: Path
     auto: bool = False
     unsafe: bool = False
+    min_confidence: float = 0.0  # with unsafe: w writes only the unsafe fixes of at least this confidence
     jobs: int = 1
     cache_dir: Path | None = None  # findings cache: unchanged documents are not scanned again
     results: list[tuple[Unit, ScanResult]] | None = None  # already scanned (benchmark): no scan
+    note: str = ""  # one line about the store (found at its old place and moved) shown when the queue opens
 
     def scan(
         self, progress: Callable[[int, int], None] | None = None

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from re import _constants, _parser  # the pattern parser, for patterns that can backtrack exponentially
 
 from cleaner import __version__
 from cleaner.model import Applicability, Document, Finding
@@ -106,6 +107,7 @@ KINDS: dict[str, dict[str, str]] = {
         "min_region": "fewer lines than this above/below the main text are left alone (default 3)",
         "keep_title": "keep the headline just above the main text; default true",
         "sentences": "also flag sentence-like lines in the region; default true",
+        "safe_distance": "a safe rule's lines nearer the main text than this go to a reviewer (default 5)",
         **LAYOUT_KEYS,
     },
     "short-line-run": {
@@ -113,6 +115,10 @@ KINDS: dict[str, dict[str, str]] = {
         "min_run": "how many short lines in a row make a menu or link list (default 4)",
         "region": "outside | inside | any: where the run lies relative to the main text (default outside)",
         "max_digit_share": "a run where at least this share of lines hold digits is data (a table), not matched (default 1.0: off)",
+        "min_words": "shorter lines end a run (default 0)",
+        "safe_distance": "a safe rule's lines nearer the main text than this go to a reviewer (default 5)",
+        "min_caps": "share of a line's words of 4+ letters that start with a capital, for the line to count "
+        "(headlines of other stories: default 0, off)",
         **LAYOUT_KEYS,
     },
     "dense-region": {
@@ -149,6 +155,8 @@ TOP_LEVEL_KEYS = {
     "entities": "name/term dictionary (names pass)",
     "styles": "house-style profiles (names pass)",
     "ignore": "findings a reviewer rejected for good: [{code, original, replacement, doc (optional)}]",
+    "calibration": "measured precision per code, applicability and strength, used as the confidence: "
+    "[{code, applicability, from, precision, lines}] (bench/calibrate.py writes it)",
 }
 
 IGNORE_KEYS = ("code", "original", "replacement", "doc")
@@ -163,10 +171,44 @@ class RuleError(Exception):
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present: ~5x faster
-    """A SafeLoader that remembers the line of every mapping as key '__line__'."""
+    """A SafeLoader that remembers the line of every mapping as key '__line__', and refuses
+    aliases (`*name`: an alias bomb expands to gigabytes) and duplicate keys, naming the line."""
+
+    def get_single_data(self):
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _refuse_aliases(node)
+        return self.construct_document(node)
+
+
+def _refuse_aliases(root: yaml.Node) -> None:
+    """A node reached twice in the composed graph is an alias of an anchor: refused."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (&name, *name, <<: *name) are not allowed in rule packs; "
+                "write the value out", node.start_mark)
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((value, key))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    keys: dict = {}
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            key = key_node.value
+            if key in keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}' (also on line {keys[key]})", key_node.start_mark)
+            keys[key] = key_node.start_mark.line + 1
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
@@ -328,6 +370,8 @@ def _load_pack(path: Path, text: str, problems: list[str], sections: dict) -> li
         problems.append(f"{path}:1: unknown top-level key '{key}' (allowed: {', '.join(TOP_LEVEL_KEYS)})")
     if "ignore" in data:
         _check_ignore(path, data["ignore"], problems)
+    if "calibration" in data:
+        _check_calibration(path, data["calibration"], problems)
     for key in TOP_LEVEL_KEYS:
         if key in ("rules", "pack", "description", "notice") or key not in data:
             continue
@@ -361,6 +405,36 @@ def _check_ignore(path: Path, entries: Any, problems: list[str]) -> None:
         for key in entry:
             if key != "__line__" and key not in IGNORE_KEYS:
                 problems.append(f"{path}:{line}: ignore entry: unknown key '{key}' (allowed: {', '.join(IGNORE_KEYS)})")
+
+
+def _check_calibration(path: Path, entries: Any, problems: list[str]) -> None:
+    if not isinstance(entries, list):
+        problems.append(f"{path}: 'calibration' must be a list of {{code, applicability, from, precision}}")
+        return
+    for e in entries:
+        line = e.get("__line__", 0) if isinstance(e, dict) else 0
+        ok = (
+            isinstance(e, dict)
+            and isinstance(e.get("code"), str)
+            and e.get("applicability") in ("safe", "unsafe", "display")
+            and all(isinstance(e.get(k), (int, float)) and not isinstance(e.get(k), bool) and 0 <= e.get(k) <= 1
+                    for k in ("from", "precision"))
+        )
+        if not ok:
+            problems.append(
+                f"{path}:{line}: calibration entry needs code, applicability (safe|unsafe|display), "
+                f"from and precision (numbers from 0 to 1), got {e!r}"
+            )
+
+
+def calibration(ruleset: RuleSet) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """(code, applicability) -> [(from, precision)] sorted by from: a finding's calibrated confidence
+    is the precision of the last band whose `from` its own confidence reaches."""
+    table: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for _file, entries in ruleset.sections.get("calibration", []):
+        for e in entries or []:
+            table.setdefault((e["code"], e["applicability"]), []).append((float(e["from"]), float(e["precision"])))
+    return {key: sorted(bands) for key, bands in table.items()}
 
 
 def ignored_changes(ruleset: RuleSet) -> dict[tuple[str, str, str], set[str | None]]:
@@ -483,13 +557,30 @@ def _check_params(kind: str, params: dict, bad) -> None:
         if key in params:
             try:
                 re.compile(params[key])
-            except (re.error, TypeError) as exc:
+            except (re.error, TypeError, OverflowError, RecursionError) as exc:
                 bad(f"{key} does not compile: {exc}")
+            else:
+                risk = backtracking_risk(params[key])
+                if risk:
+                    bad(f"{key} {params[key]!r} {risk}")
     for pattern in params.get("exceptions") if isinstance(params.get("exceptions"), list) else []:
         try:
             re.compile(pattern)
-        except (re.error, TypeError) as exc:
+        except (re.error, TypeError, OverflowError, RecursionError) as exc:
             bad(f"exception {pattern!r} does not compile: {exc}")
+        else:
+            risk = backtracking_risk(pattern)
+            if risk:
+                bad(f"exception {pattern!r} {risk}")
+    if kind == "substitution" and isinstance(params.get("replacement"), str) and isinstance(params.get("pattern"), str):
+        try:
+            compiled = re.compile(params["pattern"])
+            _parser.parse_template(params["replacement"], compiled)
+        except re.error as exc:
+            bad(f"replacement {params['replacement']!r} is not a valid template for the pattern: {exc} "
+                f"(the pattern has {compiled.groups} group(s); write \\\\ for a backslash)")
+        except (TypeError, OverflowError, RecursionError):
+            pass  # the pattern's own problem is reported above
     if "lines" in params and (
         not isinstance(params["lines"], list) or not all(isinstance(x, str) for x in params["lines"])
     ):
@@ -523,6 +614,197 @@ def _check_params(kind: str, params: dict, bad) -> None:
             expected = PARAM_TYPES.get(key)
             if expected is not None and not _is_type(value, expected):
                 bad(f"{key} {value!r} must be {PARAM_TYPE_NAMES[expected]}")
+    else:
+        for key, value in params.items():
+            check = OTHER_PARAM_TYPES.get((kind, key)) or OTHER_PARAM_TYPES.get(("*", key))
+            if check is not None and not check[0](value):
+                bad(f"{key} {value!r} must be {check[1]}")
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(low: float, high: float):
+    return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and low <= v <= high
+
+
+def _one_of(*choices: str):
+    return lambda v: isinstance(v, str) and v in choices
+
+
+_WHOLE = (_whole, "a whole number >= 0")
+_SHARE = (_number(0, 1), "a number from 0 to 1")
+_BOOL = (lambda v: isinstance(v, bool), "true or false")
+# the value types of the structural and names kinds' keys: (kind or "*", key) -> (test, what it must be)
+OTHER_PARAM_TYPES: dict[tuple[str, str], tuple] = {
+    **{("*", k): _WHOLE for k in ("min_distance", "max_words", "keep_near_prose", "min_region", "min_run",
+                                   "window", "min_docs", "good_words", "long_words", "page_menu")},
+    **{("*", k): _SHARE for k in ("max_digit_share", "min_density", "min_share")},
+    **{("*", k): _BOOL for k in ("skip_digits", "keep_tables", "keep_title", "sentences")},
+    ("*", "penalty"): (_number(0, float("inf")), "a number >= 0"),
+    ("*", "min_score"): (_number(0, 100), "a number from 0 to 100"),
+    ("*", "allow"): (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of strings"),
+    ("*", "scope"): (_one_of("source", "corpus"), "source or corpus"),
+    ("*", "where"): (_one_of("any", "outside"), "any or outside"),
+    ("outside-main-text", "region"): (_one_of("top", "bottom", "both"), "top, bottom or both"),
+    ("short-line-run", "region"): (_one_of("outside", "inside", "any"), "outside, inside or any"),
+    ("dense-region", "region"): (_one_of("inside", "any"), "inside or any"),
+}
+
+
+# ---------------------------------------------------------------- patterns that can take exponential time
+
+_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT)
+_SAMPLE = [chr(c) for c in range(0x20, 0x250)] + ["\t", "\n", "\u00a0", "\u2019", "\u0416", "\u4e2d", "\u2003"]
+_CATEGORY_TESTS = {
+    _constants.CATEGORY_DIGIT: str.isdigit, _constants.CATEGORY_NOT_DIGIT: lambda c: not c.isdigit(),
+    _constants.CATEGORY_SPACE: str.isspace, _constants.CATEGORY_NOT_SPACE: lambda c: not c.isspace(),
+    _constants.CATEGORY_WORD: lambda c: c.isalnum() or c == "_",
+    _constants.CATEGORY_NOT_WORD: lambda c: not (c.isalnum() or c == "_"),
+}
+
+
+def backtracking_risk(pattern: str) -> str | None:
+    """Why a pattern can backtrack exponentially ("(a+)+$" on a long line of a's hangs a scan), or None.
+
+    Conservative and structural (re._parser's tree): a repeated group holding a repeated item when
+    the group's other items may match nothing, so one text splits into iterations in many ways
+    ((a+)+, (a*)*, (\\w+\\s?)+), or holding alternatives that can start with the same character
+    ((a|a)*, (\\w|\\d)+). Possessive quantifiers (a++) and atomic groups ((?>...)) do not backtrack
+    and are never reported."""
+    try:
+        tree = _parser.parse(pattern)
+    except (re.error, TypeError, OverflowError, RecursionError):
+        return None
+    ignore_case = bool(tree.state.flags & re.IGNORECASE)
+    found = _nested(tree, ignore_case)
+    if found is None:
+        return None
+    return (f"can take exponential time on some lines ({found}): refused; make the repeated parts unable "
+            "to match the same text, or use a possessive quantifier (x++, x*+) or an atomic group (?>...) "
+            "there, which never backtrack")
+
+
+def _nested(items, ignore_case: bool) -> str | None:
+    for op, av in items:
+        if op in _REPEATS:
+            low, high, body = av
+            if high > 1:
+                why = _ambiguous_body(body, ignore_case)
+                if why:
+                    return why
+            found = _nested(body, ignore_case)
+        elif op is _constants.SUBPATTERN:
+            found = _nested(av[-1], ignore_case)
+        elif op is _constants.BRANCH:
+            found = next((w for w in (_nested(b, ignore_case) for b in av[1]) if w), None)
+        elif op in (_constants.ASSERT, _constants.ASSERT_NOT):
+            found = _nested(av[1], ignore_case)
+        else:  # ATOMIC_GROUP, POSSESSIVE_REPEAT: no backtracking into them
+            found = None
+        if found:
+            return found
+    return None
+
+
+def _ambiguous_body(body, ignore_case: bool) -> str | None:
+    """Whether a repeated body can match one text in several ways across iterations."""
+    items = list(_flatten(body))
+    for k, (op, av) in enumerate(items):
+        if op in _REPEATS and av[1] > 1:
+            rest = items[:k] + items[k + 1 :]
+            if all(_min_width(o, a) == 0 for o, a in rest):
+                return "a repeated item inside a repeated group, e.g. (a+)+ or (\\w+\\s?)+"
+            mine = _item_chars(op, av, ignore_case)
+            for j in range(k + 1, len(items)):  # two repeats in a row that overlap: (x+x+)+
+                o, a = items[j]
+                if o in _REPEATS and a[1] > 1 and mine & _item_chars(o, a, ignore_case):
+                    return "two repeated items that can match the same text inside a repeated group, e.g. (x+x+)+"
+                if _min_width(o, a) > 0:
+                    break
+        if op is _constants.BRANCH:
+            follow = _first_chars(items[k + 1 :], ignore_case) | _first_chars(items, ignore_case)
+            alternatives = [list(_flatten(b)) for b in av[1]]
+            empty = [all(_min_width(o, a) == 0 for o, a in alt) for alt in alternatives]
+            if sum(empty) > 1:
+                return "alternatives that can match the same text inside a repeated group, e.g. (a|a)*"
+            firsts = [_first_chars(alt, ignore_case) | (follow if e else set()) for alt, e in zip(alternatives, empty)]
+            for i in range(len(firsts)):
+                for j in range(i + 1, len(firsts)):
+                    if firsts[i] & firsts[j]:
+                        return "alternatives that can match the same text inside a repeated group, e.g. (a|a)*"
+    return None
+
+
+def _flatten(items):
+    """The items of a sequence, capturing and non-capturing groups opened (their contents are in line)."""
+    for op, av in items:
+        if op is _constants.SUBPATTERN:
+            inner = list(av[-1])
+            if len(inner) == 1 and inner[0][0] is _constants.BRANCH:
+                yield inner[0]
+            else:
+                yield from _flatten(inner)
+        else:
+            yield op, av
+
+
+def _min_width(op, av) -> int:
+    try:
+        return _parser.SubPattern(_parser.State(), [(op, av)]).getwidth()[0]
+    except Exception:  # noqa: BLE001 - unknown: assume it needs text
+        return 1
+
+
+def _first_chars(items, ignore_case: bool) -> set[str]:
+    """Sample characters the sequence can start with (an estimate: unknown items give none)."""
+    out: set[str] = set()
+    for op, av in items:
+        chars = _item_chars(op, av, ignore_case)
+        out |= chars
+        if _min_width(op, av) > 0:
+            break
+    return out
+
+
+def _item_chars(op, av, ignore_case: bool) -> set[str]:
+    c = _constants
+    if op is c.LITERAL:
+        ch = chr(av)
+        return {ch, ch.lower(), ch.upper()} if ignore_case else {ch}
+    if op is c.NOT_LITERAL:
+        return {x for x in _SAMPLE if x != chr(av)}
+    if op is c.ANY:
+        return {x for x in _SAMPLE if x != "\n"}
+    if op is c.IN:
+        return _in_chars(av, ignore_case)
+    if op in _REPEATS or op is c.POSSESSIVE_REPEAT:
+        return _first_chars(list(_flatten(av[2])), ignore_case)
+    if op is c.SUBPATTERN or op is c.ATOMIC_GROUP:
+        return _first_chars(list(_flatten(av[-1] if op is c.SUBPATTERN else av)), ignore_case)
+    if op is c.BRANCH:
+        return set().union(*(_first_chars(list(_flatten(b)), ignore_case) for b in av[1]))
+    return set()
+
+
+def _in_chars(av, ignore_case: bool) -> set[str]:
+    c = _constants
+    negate = bool(av) and av[0][0] is c.NEGATE
+    tests = []
+    for op, arg in av:
+        if op is c.LITERAL:
+            tests.append(lambda x, a=chr(arg): x == a)
+        elif op is c.RANGE:
+            tests.append(lambda x, lo=arg[0], hi=arg[1]: lo <= ord(x) <= hi)
+        elif op is c.CATEGORY and arg in _CATEGORY_TESTS:
+            tests.append(_CATEGORY_TESTS[arg])
+
+    def member(x: str) -> bool:
+        hit = any(t(x) for t in tests) or (ignore_case and any(t(x.swapcase()) for t in tests))
+        return hit != negate
+
+    return {x for x in _SAMPLE if member(x)}
 
 
 # the value types of the line, substitution and ftfy kinds' keys (other passes check their own)

@@ -115,3 +115,8 @@ def snippet(text: str, limit: int = 60) -> str:
     """A one-line preview for messages: line breaks shown as ⏎, long text cut with …"""
     flat = text.replace("\r", "").replace("\n", "⏎")
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 finding', '2 findings', '0 findings' (many: an irregular plural, 'fixes')."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"

@@ -66,7 +66,7 @@ def workdir(tmp_path, monkeypatch) -> Path:
 
 def make_setup(workdir: Path, **kw) -> Setup:
     ruleset = load_rules(workdir / "rules")
-    store = DecisionStore(Path("reviewed") / "decisions.sqlite")
+    store = DecisionStore(Path(".cleaner") / "decisions.sqlite")
     return Setup(
         inputs=["corpus"],
         units=plan(discover(["corpus"])),
@@ -75,8 +75,7 @@ def make_setup(workdir: Path, **kw) -> Setup:
         options=Options(),
         store=store,
         reviewer="tester",
-        out_dir=Path("reviewed"),
-        **kw,
+        **{"out_dir": Path("reviewed"), **kw},
     )
 
 
@@ -88,7 +87,7 @@ def setup(workdir):
 
 
 def decisions(workdir: Path) -> dict:
-    with DecisionStore(workdir / "reviewed" / "decisions.sqlite") as store:
+    with DecisionStore(workdir / ".cleaner" / "decisions.sqlite") as store:
         return store.all()
 
 

@@ -199,7 +199,7 @@ async def test_write_holds_exactly_the_accepted_fixes(setup, workdir):
                 "--out",
                 "again",
                 "--db",
-                str(out / "decisions.sqlite"),
+                str(workdir / ".cleaner" / "decisions.sqlite"),
                 "-q",
                 "--no-cache",
                 "-j",

@@ -75,7 +75,7 @@ def stored(db: Path) -> dict:
 
 
 async def test_kill_9_loses_no_decision_and_reopening_resumes(workdir):
-    db = workdir / "reviewed" / "decisions.sqlite"
+    db = workdir / ".cleaner" / "decisions.sqlite"
     term = Terminal(
         [
             sys.executable,

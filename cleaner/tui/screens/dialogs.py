@@ -45,6 +45,38 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
+class QuitScreen(ModalScreen[str]):
+    """Quit with accepted fixes not yet written: "write" (then quit), "quit" anyway, or "cancel"."""
+
+    BINDINGS = [
+        Binding("w", "answer('write')", "Write and quit"),
+        Binding("q", "answer('quit')", "Quit anyway"),
+        Binding("c,escape", "answer('cancel')", "Cancel"),
+    ]
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self.title_text, self.body = title, body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="dialog-title")
+            yield Static(self.body, id="dialog-body")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Write and quit (w)", variant="primary", id="write")
+                yield Button("Quit anyway (q)", variant="error", id="quit")
+                yield Button("Cancel (c)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)
+
+    def action_answer(self, answer: str) -> None:
+        self.dismiss(answer)
+
+
 class EditScreen(ModalScreen[str | None]):
     """Edit the replacement text of a finding: Enter accepts it, Escape cancels (None). ⏎ stands for a line break."""
 
@@ -79,14 +111,17 @@ KEYS = [
     ("space", "skip: go to the next undecided finding without deciding"),
     ("u", "undo the last decision (repeatable)"),
     ("A / X", "accept / reject every undecided finding making the same change (asks first)"),
+    ("ctrl+a / ctrl+x", "accept / reject every finding the filter shows (asks first, naming the count)"),
+    ("s", "sort by confidence, lowest first / back to document order"),
     ("j k ↑ ↓", "move; PgUp PgDn Home End jump"),
     ("n", "next undecided finding"),
-    ("/", "filter: code:BP0 status:pending doc:004 or words in the text; empty clears"),
+    ("/", "filter: code:BP0 status:pending doc:004, other words in the finding's text and line; empty clears"),
     ("+", "promote an accepted boilerplate line to a rule in rules/learned.yaml"),
     ("-", "ignore a rejected finding in later scans (rules/learned.yaml)"),
-    ("w", "write the cleaned corpus now (as cleaner apply)"),
+    ("w", "write the cleaned corpus now, as cleaner apply with the same flags (asks first when the folder "
+          "was written otherwise)"),
     ("?", "this help"),
-    ("q", "quit (every decision is already saved)"),
+    ("q", "quit (every decision is already saved; asks when accepted fixes are not written yet)"),
 ]
 
 

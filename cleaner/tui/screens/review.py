@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections import Counter
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,8 +18,8 @@ from cleaner.apply import Summary
 from cleaner.learn import LearnError, ignore, promote
 from cleaner.model import Verdict
 from cleaner.review import ACCEPTED, PENDING, REJECTED, STALE, Session, Setup
-from cleaner.text import snippet
-from cleaner.tui.screens.dialogs import ConfirmScreen, EditScreen, HelpScreen
+from cleaner.text import plural, snippet
+from cleaner.tui.screens.dialogs import ConfirmScreen, EditScreen, HelpScreen, QuitScreen
 from cleaner.tui.widgets.detail import FindingDetail
 from cleaner.tui.widgets.queue import FindingList
 
@@ -34,6 +36,24 @@ class ScanDone(Message):
     def __init__(self, session: Session, problems: list[str], seconds: float) -> None:
         super().__init__()
         self.session, self.problems, self.seconds = session, problems, seconds
+
+
+class Planned(Message):
+    """What w would write, measured in a worker, to show in the confirmation."""
+
+    def __init__(self, summary: Summary, differences: list[str], before: dict, then_quit: bool) -> None:
+        super().__init__()
+        self.summary, self.differences, self.before, self.then_quit = summary, differences, before, then_quit
+
+
+def mode_name(auto: bool, unsafe: bool) -> str:
+    if auto and unsafe:
+        return "accepted + safe + unsafe fixes (--auto --unsafe)"
+    if auto:
+        return "accepted + safe fixes (--auto)"
+    if unsafe:
+        return "accepted + unsafe fixes (--unsafe)"
+    return "accepted fixes only (no --auto)"
 
 
 class Written(Message):
@@ -53,6 +73,9 @@ class ReviewScreen(Screen):
         Binding("u", "undo", "Undo"),
         Binding("A", "bulk(True)", "Same✓"),
         Binding("X", "bulk(False)", "Same✗"),
+        Binding("ctrl+a", "bulk_view(True)", "All shown✓", show=False),
+        Binding("ctrl+x", "bulk_view(False)", "All shown✗", show=False),
+        Binding("s", "sort", "Sort", show=False),
         Binding("n", "next", "Next", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("plus", "promote", "Promote", show=False),
@@ -69,6 +92,8 @@ class ReviewScreen(Screen):
         self.session: Session | None = None
         self.last_message = ""
         self.timings: dict[str, float] = {}  # perf_counter marks, for bench/review.py
+        self.write_started = 0.0
+        self.quit_after_write = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -129,6 +154,8 @@ class ReviewScreen(Screen):
 
     def on_scan_done(self, message: ScanDone) -> None:
         self.session = self.app.session = session = message.session
+        session.written_at = self.manifest_time()
+        self.setup.store.describe(session.undescribed())  # decisions an older cleaner stored without them
         self.query_one("#scanning").display = False
         self.query_one("#main").display = True
         start = session.first_open()
@@ -136,7 +163,9 @@ class ReviewScreen(Screen):
         self.queue.focus()
         self.call_after_refresh(lambda: self.timings.setdefault("queue shown", time.perf_counter()))
         if message.problems:
-            self.say(f"{len(message.problems)} input problem(s), e.g. {message.problems[0]}", error=True)
+            self.say(f"{plural(len(message.problems), 'input problem')}, e.g. {message.problems[0]}", error=True)
+        elif self.setup.note:
+            self.say(self.setup.note)
         elif not session.findings:
             self.say("nothing to review: the rules find nothing in this corpus")
         elif start is None:
@@ -162,15 +191,25 @@ class ReviewScreen(Screen):
             text = f"cleaner review  {inputs}  scanning…"
         else:
             c = s.counts
-            text = (
-                f"{inputs}  {len(s.findings)} findings: {c[PENDING]} pending, {c[ACCEPTED]} accepted, "
-                f"{c[REJECTED]} rejected"
-            )
-            if c[STALE]:
-                text += f", {c[STALE]} stale (document changed: decide again)"
+            narrow = (s.filter or s.by_confidence) and self.size.width < 110
+            sep = " │ " if narrow else "  │ "
+            view = ""
             if s.filter:
-                text += f"  │ filter {s.filter.text!r}: {len(s.view)} shown"
-            text += f"  │ {self.setup.reviewer}"
+                view += f"{sep}filter {s.filter.text!r}: {len(s.view)} shown"
+            if s.by_confidence:
+                view += f"{sep}by confidence"
+            if narrow:  # the counts as the queue's glyphs, so the view fits
+                text = (f"{inputs}  {plural(len(s.findings), 'finding')}: {c[PENDING]}· {c[ACCEPTED]}✓ "
+                        f"{c[REJECTED]}✗" + (f" {c[STALE]}!" if c[STALE] else "") + view)
+            else:
+                text = (
+                    f"{inputs}  {plural(len(s.findings), 'finding')}: {c[PENDING]} pending, "
+                    f"{c[ACCEPTED]} accepted, {c[REJECTED]} rejected"
+                )
+                if c[STALE]:
+                    text += f", {c[STALE]} stale (document changed: decide again)"
+                text += view
+            text += f"{sep}{self.setup.reviewer}"
         self.query_one("#status", Static).update(text)
 
     def on_finding_list_moved(self, message: FindingList.Moved) -> None:
@@ -267,7 +306,7 @@ class ReviewScreen(Screen):
         def done(yes: bool | None) -> None:
             if yes:
                 s.decide(targets, verdict)
-                self.say(f"{verdict.value} {len(targets)} findings: {what}")
+                self.say(f"{verdict.value} {plural(len(targets), 'finding')}: {what}")
                 self.advance()
             else:
                 self.say("nothing changed")
@@ -281,6 +320,51 @@ class ReviewScreen(Screen):
             ),
             done,
         )
+
+    def action_bulk_view(self, accept: bool) -> None:
+        """Accept / reject every finding the view shows (the filter's, or the whole queue), after a confirmation."""
+        s = self.session
+        if s is None or not s.view:
+            return
+        verdict = Verdict.ACCEPTED if accept else Verdict.REJECTED
+        targets = s.view_targets(verdict)
+        if not targets:
+            self.say(f"every finding shown is already {verdict.value}")
+            return
+        statuses = Counter(s.status(i) for i in targets)
+        codes = Counter(s.findings[i].code for i in targets)
+        left = len(s.view) - len(targets)
+        scope = f"the filter {s.filter.text!r} shows" if s.filter else "in the queue (no filter)"
+        word = "Accept" if accept else "Reject"
+        body = (
+            ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+            + (f"; {left} already {verdict.value} left as {'it is' if left == 1 else 'they are'}" if left else "")
+            + ".\n"
+            + ", ".join(f"{c} {n}" for c, n in codes.most_common(8))
+            + (f", … {plural(len(codes) - 8, 'more code')}" if len(codes) > 8 else "")
+            + "\n\nOne u (undo) takes it all back."
+        )
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                s.decide(targets, verdict)
+                self.say(f"{verdict.value} {plural(len(targets), 'finding')} {scope}")
+                self.advance()
+            else:
+                self.say("nothing changed")
+
+        self.app.push_screen(ConfirmScreen(f"{word} {plural(len(targets), 'finding')} {scope}?", body), done)
+
+    def action_sort(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        i = self.current()
+        s.set_sort(not s.by_confidence)
+        pos = s.view_position(i) if i is not None else None
+        self.queue.show(s, pos or 0)
+        self.say("sorted by confidence, lowest first (s: document order)" if s.by_confidence else "in document order")
+        self.refresh_all()
 
     # ------------------------------------------------------------ filter
 
@@ -348,9 +432,82 @@ class ReviewScreen(Screen):
 
     # ------------------------------------------------------------ output
 
-    def action_write(self) -> None:
+    def manifest(self) -> dict | None:
+        """The output folder's manifest.json (None: never written; {} when unreadable)."""
+        try:
+            return json.loads((self.setup.out_dir / "manifest.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return {}
+
+    def manifest_time(self) -> float | None:
+        try:
+            return (self.setup.out_dir / "manifest.json").stat().st_mtime
+        except OSError:
+            return None
+
+    def differences(self, before: dict) -> list[str]:
+        """How the folder's last write differs from what this session's w writes."""
+        out, setup = f"{self.setup.out_dir}/", self.setup
+        if not before:
+            return [f"{out}manifest.json cannot be read: the folder may not be cleaner's output"]
+        found = []
+        mode = before.get("mode") or {}
+        was = (bool(mode.get("auto")), bool(mode.get("unsafe")))
+        if was != (setup.auto, setup.unsafe):
+            found.append(f"{out} was written with {mode_name(*was)}; this session writes "
+                         f"{mode_name(setup.auto, setup.unsafe)}.")
+        if before.get("inputs") not in (None, setup.inputs):
+            found.append(f"{out} holds a cleaned copy of {' '.join(map(str, before['inputs']))}; "
+                         f"this session reviews {' '.join(setup.inputs)}.")
+        return found
+
+    def action_write(self, then_quit: bool = False) -> None:
         if self.session is None:
             return
+        before = self.manifest()
+        differences = self.differences(before) if before is not None else []
+        if not differences:
+            self.start_write(then_quit)
+            return
+        self.say(f"{self.setup.out_dir}/ was written differently: measuring what w would write …")
+        self.plan_write(differences, before, then_quit)
+
+    @work(thread=True, exclusive=True, group="write")
+    def plan_write(self, differences: list[str], before: dict, then_quit: bool) -> None:
+        summary = self.session.plan(
+            auto=self.setup.auto, unsafe=self.setup.unsafe, min_confidence=self.setup.min_confidence
+        )
+        self.post_message(Planned(summary, differences, before, then_quit))
+
+    def on_planned(self, message: Planned) -> None:
+        s, out = message.summary, f"{self.setup.out_dir}/"
+        now = sum(s.applied.values())
+        totals = (message.before or {}).get("totals") or {}
+        had = sum((totals.get("applied") or {}).values())
+        body = "\n".join(message.differences) + "\n\n"
+        if totals:
+            body += f"Now in {out}: {plural(had, 'fix', 'fixes')} in {plural(totals.get('changed', 0), 'document')}.\n"
+        body += f"w writes {plural(now, 'fix', 'fixes')} in {plural(s.changed, 'document')}"
+        if totals and had > now:
+            body += f": {plural(had - now, 'fix', 'fixes')} now in the folder come out"
+        body += (".\n\nTo write as before, answer n, quit and run cleaner review (or apply) with the flags it "
+                 "was written with.")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.start_write(message.then_quit)
+            else:
+                self.say(f"nothing written: {out} is as it was")
+
+        self.app.push_screen(
+            ConfirmScreen(f"Rewrite {out} with {mode_name(self.setup.auto, self.setup.unsafe)}?", body), done
+        )
+
+    def start_write(self, then_quit: bool = False) -> None:
+        self.write_started = time.time()
+        self.quit_after_write = then_quit
         self.say(f"writing the cleaned corpus into {self.setup.out_dir}/ …")
         self.write_corpus()
 
@@ -364,6 +521,7 @@ class ReviewScreen(Screen):
                 rules_version=self.setup.ruleset.version,
                 auto=self.setup.auto,
                 unsafe=self.setup.unsafe,
+                min_confidence=self.setup.min_confidence,
             )
         except (OSError, ValueError) as exc:
             self.post_message(Written(None, str(exc)))
@@ -372,18 +530,23 @@ class ReviewScreen(Screen):
 
     def on_written(self, message: Written) -> None:
         if message.summary is None:
+            self.quit_after_write = False
             self.say(f"not written: {message.error}", error=True)
             return
+        self.session.written_at = self.write_started
         s = message.summary
         applied = sum(s.applied.values())
         text = (
-            f"wrote {s.documents} documents into {self.setup.out_dir}/: {applied} fixes applied in "
-            f"{s.changed} documents, {s.rejected} rejected, {s.pending} pending"
+            f"wrote {plural(s.documents, 'document')} into {self.setup.out_dir}/: "
+            f"{plural(applied, 'fix', 'fixes')} applied in {plural(s.changed, 'document')}, "
+            f"{s.rejected} rejected, {s.pending} pending"
         )
         if s.stale:
             text += f", {s.stale} stale ignored"
         self.say(text + " (changes.txt, manifest.json)")
         self.notify(text, title="written", timeout=6)
+        if self.quit_after_write:
+            self.app.exit()
 
     # ------------------------------------------------------------ other
 
@@ -391,4 +554,25 @@ class ReviewScreen(Screen):
         self.app.push_screen(HelpScreen(self.setup.ruleset))
 
     def action_quit(self) -> None:
-        self.app.exit()
+        n = self.session.unwritten() if self.session is not None else 0
+        if not n:
+            self.app.exit()
+            return
+        out = f"{self.setup.out_dir}/"
+
+        def done(answer: str | None) -> None:
+            if answer == "write":
+                self.action_write(then_quit=True)
+            elif answer == "quit":
+                self.app.exit()
+            else:
+                self.say("still here: w writes the cleaned corpus, q quits")
+
+        self.app.push_screen(
+            QuitScreen(
+                f"{plural(n, 'accepted fix', 'accepted fixes')} not written to {out} yet",
+                f"Every decision is saved in {self.setup.store.path} either way; {out} gets the fixes when it "
+                f"is written (w here, or cleaner apply later).",
+            ),
+            done,
+        )

@@ -18,6 +18,15 @@ from cleaner.text import snippet
 GLYPHS = {PENDING: "·", ACCEPTED: "✓", REJECTED: "✗", STALE: "!"}
 
 
+def middle(name: str, width: int) -> str:
+    """A document name cut in the middle when too long, so its start (folder, file) and end (record
+    id, extension) both show: `000_6b32f…a937aa.txt`."""
+    if len(name) <= width:
+        return name
+    head = (width - 1) // 2
+    return name[:head] + "…" + name[len(name) - (width - 1 - head) :]
+
+
 class FindingList(ScrollView, can_focus=True):
     """One row a finding of the session's view: status, document, line, code, original → replacement."""
 
@@ -137,19 +146,21 @@ class FindingList(ScrollView, can_focus=True):
         status = s.status(index)
         style = self.get_component_rich_style
         doc_width = max(8, min(self.doc_width, width // 4))
-        doc = f.doc if len(f.doc) <= doc_width else "…" + f.doc[-(doc_width - 1) :]
+        doc = middle(f.doc, doc_width)
         text = Text(no_wrap=True, overflow="ellipsis", end="", style=self.rich_style)
         text.append(f"{GLYPHS[status]} ", style(f"finding-list--{status}"))
         text.append(f"{doc:<{doc_width}} ", style("finding-list--doc"))
         text.append(f"{f.line:>5} ", style("finding-list--doc"))
         text.append(f"{f.code} ", style("finding-list--code"))
         room = max(8, width - text.cell_len - 4)
-        if f.replacement:
+        d = s.decision(index)
+        replacement = d.replacement if d is not None and d.replacement is not None else f.replacement
+        if replacement:  # an edited replacement (e) is shown, not the rule's
             half = max(4, room // 2)
             text.append(snippet(f.original, half) or "∅", style("finding-list--removed"))
             text.append(" → ")
             text.append(
-                snippet(f.replacement, room - min(len(snippet(f.original, half)), half)),
+                snippet(replacement, room - min(len(snippet(f.original, half)), half)),
                 style("finding-list--inserted"),
             )
         else:

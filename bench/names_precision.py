@@ -71,8 +71,21 @@ TARGETS = [
 
 
 def scan(path: Path, style: str) -> list[dict]:
-    cmd = [sys.executable, "-m", "cleaner", "scan", str(path), "--select", "NM,TR,TY", "--format", "jsonl",
-           "--no-cache", "-q", "--style", style]
+    cmd = [
+        sys.executable,
+        "-m",
+        "cleaner",
+        "scan",
+        str(path),
+        "--select",
+        "NM,TR,TY",
+        "--format",
+        "jsonl",
+        "--no-cache",
+        "-q",
+        "--style",
+        style,
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if done.returncode not in (0, 1):
         sys.exit(f"scan failed ({done.returncode}): {done.stderr.strip()}")
@@ -87,8 +100,12 @@ def load_judgements(path: Path) -> dict[tuple, tuple[str, str]]:
             if not row or row[0].startswith("#") or row[0] == "code":
                 continue
             if len(row) < 4 or row[3] not in VERDICTS:
-                sys.exit(f"{path}:{n}: want code, original, replacement, verdict (right|wrong|depends), note[, doc]")
-            key = (row[0], unescape(row[1]), unescape(row[2])) + ((row[5],) if len(row) > 5 and row[5] else ())
+                sys.exit(
+                    f"{path}:{n}: want code, original, replacement, verdict (right|wrong|depends), note[, doc]"
+                )
+            key = (row[0], unescape(row[1]), unescape(row[2])) + (
+                (row[5],) if len(row) > 5 and row[5] else ()
+            )
             out[key] = (row[3], row[4] if len(row) > 4 else "")
     return out
 
@@ -110,7 +127,9 @@ def verdict(f: dict, judgements: dict) -> str | None:
 def source_of(doc: str) -> str:
     if "#" not in doc:
         return "sample"
-    return {"kremlin": "en.kremlin.ru", "presua": "president.gov.ua"}.get(doc.split("#", 1)[1].split("_")[0], "?")
+    return {"kremlin": "en.kremlin.ru", "presua": "president.gov.ua"}.get(
+        doc.split("#", 1)[1].split("_")[0], "?"
+    )
 
 
 def table(title: str, findings: list[dict], judgements: dict) -> None:
@@ -119,12 +138,16 @@ def table(title: str, findings: list[dict], judgements: dict) -> None:
         rows[(f["code"], f["applicability"])][verdict(f, judgements) or "unjudged"] += 1
         rows[(f["code"], f["applicability"])]["findings"] += 1
     print(f"\n{title}")
-    print(f"  {'code':6} {'applicability':13} {'findings':>8} {'right':>6} {'wrong':>6} {'depends':>7} "
-          f"{'unjudged':>8} {'precision':>9} {'strict':>7}")
+    print(
+        f"  {'code':6} {'applicability':13} {'findings':>8} {'right':>6} {'wrong':>6} {'depends':>7} "
+        f"{'unjudged':>8} {'precision':>9} {'strict':>7}"
+    )
     for (code, app), c in sorted(rows.items()):
-        print(f"  {code:6} {app:13} {c['findings']:8} {c['right']:6} {c['wrong']:6} {c['depends']:7} "
-              f"{c['unjudged']:8} {ratio(c['right'], c['right'] + c['wrong']):>9} "
-              f"{ratio(c['right'], c['right'] + c['wrong'] + c['depends']):>7}")
+        print(
+            f"  {code:6} {app:13} {c['findings']:8} {c['right']:6} {c['wrong']:6} {c['depends']:7} "
+            f"{c['unjudged']:8} {ratio(c['right'], c['right'] + c['wrong']):>9} "
+            f"{ratio(c['right'], c['right'] + c['wrong'] + c['depends']):>7}"
+        )
 
 
 def ratio(a: int, b: int) -> str:
@@ -141,8 +164,10 @@ def targets(findings: list[dict], judgements: dict) -> bool:
         strict = c["right"] / (judged + c["depends"]) if judged + c["depends"] else 1.0
         met = p >= goal
         ok &= met
-        print(f"  {name:22} precision {p:.3f} (strict {strict:.3f}; {c['right']} right, {c['wrong']} wrong, "
-              f"{c['depends']} depends, {c[None]} unjudged)  target >= {goal}  {'met' if met else 'NOT MET'}")
+        print(
+            f"  {name:22} precision {p:.3f} (strict {strict:.3f}; {c['right']} right, {c['wrong']} wrong, "
+            f"{c['depends']} depends, {c[None]} unjudged)  target >= {goal}  {'met' if met else 'NOT MET'}"
+        )
     return ok
 
 
@@ -164,12 +189,20 @@ def recall(path: Path, findings: list[dict]) -> None:
                 # a full-name finding starts before the surname: look for any finding covering it
                 got = found.get((doc, m.start()))
                 if got is None:
-                    got = next((r for (d, s), r in found.items() if d == doc and s < m.start() <= s + 40
-                                and r.endswith(VARIANTS[word])), None)
+                    got = next(
+                        (
+                            r
+                            for (d, s), r in found.items()
+                            if d == doc and s < m.start() <= s + 40 and r.endswith(VARIANTS[word])
+                        ),
+                        None,
+                    )
                 hits[word] += got is not None and got.endswith(VARIANTS[word])
     n, k = sum(total.values()), sum(hits.values())
-    print(f"\nrecall of real variants in running text (press releases): {ratio(k, n)} ({k} of {n})  target >= 0.95"
-          f"  {'met' if n and k / n >= 0.95 else 'NOT MET'}")
+    print(
+        f"\nrecall of real variants in running text (press releases): {ratio(k, n)} ({k} of {n})  target >= 0.95"
+        f"  {'met' if n and k / n >= 0.95 else 'NOT MET'}"
+    )
     print("  " + ", ".join(f"{w} {hits[w]}/{total[w]}" for w in sorted(total, key=lambda w: -total[w])))
 
 
@@ -181,13 +214,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show", action="store_true", help="print every judged proposal with its verdict")
     args = ap.parse_args(argv)
     if not args.press_releases.exists():
-        sys.exit(f"{args.press_releases}: not found (the press releases live in ../shared/data/press-releases)")
+        sys.exit(
+            f"{args.press_releases}: not found (the press releases live in ../shared/data/press-releases)"
+        )
     judgements = load_judgements(args.judgements)
     press = scan(args.press_releases, args.style)
     sample = scan(ROOT / "corpus", args.style)
-    print(f"press releases: {args.press_releases.name} (CC BY 4.0, en.kremlin.ru and president.gov.ua); "
-          f"sample: corpus/; style {args.style}; judgements: {args.judgements.relative_to(ROOT)} "
-          f"({len(judgements)} lines)")
+    print(
+        f"press releases: {args.press_releases.name} (CC BY 4.0, en.kremlin.ru and president.gov.ua); "
+        f"sample: corpus/; style {args.style}; judgements: {args.judgements.relative_to(ROOT)} "
+        f"({len(judgements)} lines)"
+    )
     by_source: dict[str, list[dict]] = defaultdict(list)
     for f in press:
         by_source[source_of(f["doc"])].append(f)
@@ -211,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\njudged proposals:")
         for key, n in sorted(seen.items()):
             v = judgements.get(key)
-            print(f"  {key[0]}\t{escape(key[1])}\t{escape(key[2])}\t{n}x\t{v[0] if v else '-'}\t{v[1] if v else ''}")
+            print(
+                f"  {key[0]}\t{escape(key[1])}\t{escape(key[2])}\t{n}x\t{v[0] if v else '-'}\t{v[1] if v else ''}"
+            )
     return 0 if ok and not unjudged else 1
 
 

@@ -18,7 +18,7 @@ from cleaner.cache import load as load_findings
 from cleaner.corpus import Loaded, Options, Unit, load, record_names
 from cleaner.model import Document, Finding, placed
 from cleaner.passes import Pass, Settings, build_passes, validate
-from cleaner.rules import RuleSet, ignored_changes
+from cleaner.rules import RuleSet, calibration, ignored_changes
 from cleaner.text import positions
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, worker start-up costs more than it saves
@@ -52,6 +52,8 @@ class Scanner:
         self.rules = ruleset.active(select, ignore)
         validate(ruleset, self.rules, self.settings)
         self.ignored = ignored_changes(ruleset)  # findings reviewers rejected for good (`ignore:` in a pack)
+        # measured precision of each signal at its strength, as the confidence (rules/calibration.yaml)
+        self.calibration = calibration(ruleset)
         # codes whose line deletions next to each other are one finding (a menu, a footer, a comment list)
         self.block_codes = frozenset(r.code for r in self.rules if r.kind in BLOCK_KINDS)
         # what the cached findings of a document depend on besides its text
@@ -107,6 +109,8 @@ class Scanner:
         found = [f for f in found if f.original != f.replacement or f.start == f.end]
         if self.ignored:
             found = [f for f in found if not self._is_ignored(f)]
+        if self.calibration:
+            found = calibrated(found, self.calibration)
         located = locate(doc, found)
         return blocks(located, self.block_codes) if self.block_codes else located
 
@@ -501,6 +505,21 @@ def _map_lazy(ctx, jobs: int, state: dict[str, Any], fn: Callable, items: list, 
 # structural and learned-line kinds flag whole lines, one finding a line; next to each other they are
 # one block (one span, one decision)
 BLOCK_KINDS = frozenset({"short-line-run", "outside-main-text", "dense-region", "learned-line"})
+
+
+def calibrated(findings: list[Finding], table: dict[tuple[str, str], list[tuple[float, float]]]) -> list[Finding]:
+    """Findings whose code and applicability the table lists get the measured precision of their
+    band (the last one whose `from` their own confidence reaches) as their confidence."""
+    out = []
+    for f in findings:
+        bands = table.get((f.code, str(f.applicability)))
+        if bands is not None:
+            value = next((p for low, p in reversed(bands) if f.confidence >= low - 1e-9), None)
+            if value is not None and value != f.confidence:
+                f = Finding(f.doc, f.code, f.name, f.start, f.end, f.original, f.replacement, f.applicability,
+                            f.message, f.fix, value, f.line, f.col)
+        out.append(f)
+    return out
 
 
 def blocks(findings: list[Finding], codes: frozenset[str]) -> list[Finding]:

@@ -412,8 +412,9 @@ class NamesPass(Pass):
                 pm = WORD.match(text, pstart)
                 # a first name the dictionary also knows as a place (Volodymyr) is still a first name
                 if pm is not None and pm.end() == p - 1:
-                    if not _overlaps(mentions, spans_end, pstart, p - 1) or self._first_name_owners(pm.group()):
-                        prev = pm.group()
+                    word_before = pm.group()
+                    if not _overlaps(mentions, spans_end, pstart, p - 1) or self._first_name_owners(word_before):
+                        prev = word_before
             hit = None
             if prev is not None and self._first_name_owners(prev):
                 hit = self._full_name(prev, word)

@@ -479,7 +479,8 @@ def headline_runs(lay: Layout, max_words: float, min_words: float, min_caps: flo
             if not words or sum(w[0].isupper() for w in words) < min_caps * len(words):
                 ok[n] = False
         edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.view(np.int8), [0]))))
-        runs = lay.memo[key] = [(a, b - a) for a, b in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True)]
+        firsts, lasts = edges[0::2].tolist(), edges[1::2].tolist()
+        runs = lay.memo[key] = [(a, b - a) for a, b in zip(firsts, lasts, strict=True)]
     return runs
 
 
@@ -771,7 +772,10 @@ class StructurePass(Pass):
         min_run, region = p.get("min_run", 4), p.get("region", "outside")
         max_digits = p.get("max_digit_share", 1.0)
         min_words, min_caps = p.get("min_words", 0), p.get("min_caps", 0)
-        runs = short_runs(lay, max_words) if not (min_words or min_caps) else headline_runs(lay, max_words, min_words, min_caps)
+        if min_words or min_caps:
+            runs = headline_runs(lay, max_words, min_words, min_caps)
+        else:
+            runs = short_runs(lay, max_words)
         if min_run <= 0:  # lines outside any run count as runs of length 0
             runs = _every_line(runs, len(lay.content))
         runs = [(first, length) for first, length in runs if length >= min_run]
@@ -1017,7 +1021,7 @@ def _split_article_like(
             while j < len(lines) and lines[j] == lines[j - 1] + 1:
                 j += 1
             why = _article_like(lay, lines[k], lines[j - 1])
-            for a, b, near in _near_main(lay, lines, k, j):
+            for a, b, near in _near_main(lay, lines, k, j, rule.params.get("safe_distance", SAFE_DISTANCE)):
                 part = lines[a:b]
                 conf = confidence[a:b] if type(confidence) is list else confidence
                 reason = why or near
@@ -1031,11 +1035,10 @@ def _split_article_like(
     return safe, demoted
 
 
-def _near_main(lay: Layout, lines: list[int], k: int, j: int) -> list[tuple[int, int, str | None]]:
-    """lines[k:j] (consecutive) cut into the part within safe_distance lines of the main text (with
-    the reason) and the part beyond it (None)."""
+def _near_main(lay: Layout, lines: list[int], k: int, j: int, reach: int) -> list[tuple[int, int, str | None]]:
+    """lines[k:j] (consecutive) cut into the part within `reach` lines of the main text (with the
+    reason) and the part beyond it (None)."""
     start, end, _, _ = lay.region()
-    reach = lay.params.get("safe_distance", SAFE_DISTANCE)
     if start > end:
         return [(k, j, None)]
     if lines[j - 1] < start:  # above: the last lines are the near ones

@@ -57,7 +57,8 @@ ELSEWHERE = {
 }
 SURNAME_SHAPE = re.compile(r"(ov|ev|in|yn|ich)$")  # Romanov, Nikolaev, Malin, Galich: also surnames
 NOT_AMBIGUOUS = {"Kharkov", "Harkov", "Chernigov", "Lvov"}  # in news these are the cities
-PLACE_CONTEXT = ["city", "town", "village", "region", "oblast", "district", "raion", "Ukraine", "Ukrainian"]
+# place words near an ambiguous variant (Makarov district); not "Ukraine": in news of the war it is everywhere
+PLACE_CONTEXT = ["city", "town", "village", "region", "oblast", "district", "raion"]
 
 
 def entity_id(row: dict) -> str:

@@ -78,6 +78,7 @@ def test_given_name_table_gives_full_name_variants(scan):
         "Alexander Stashevsky contributed.",
         "Dmitry said hello.",  # a first name alone is never changed
         "Ukrainian forces and German officials met in Germany.",  # derived words are not misspellings
+        "Colonel Nikolayev said Ukraine had lost ground.",  # a surname: "Ukraine" nearby is no place word
     ],
 )
 def test_precision_cases_stay(scan, text):

@@ -7,9 +7,19 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from cleaner import __version__
-from cleaner.corpus import STAGING, CorpusError, Options, atomic_write, clear_staging, output_path, render
+from cleaner.corpus import (
+    STAGING,
+    CorpusError,
+    Options,
+    atomic_write,
+    clear_staging,
+    output_file,
+    output_path,
+    render,
+)
 from cleaner.model import Applicability, Decision, Finding, Verdict, sha256_text
 from cleaner.scan import ScanResult
 from cleaner.text import snippet
@@ -130,7 +140,7 @@ class Summary:
 class Applied:
     """One unit after applying its fixes: the output text and what to record about it."""
 
-    output: str | None  # None: the unit was skipped (binary, unreadable), nothing to write
+    output: Any  # corpus.render's: str, bytes (compressed), a Table (Parquet); None: skipped, not written
     manifest: list[dict]
     log: list[str]
     summary: Summary
@@ -221,11 +231,11 @@ def write_corpus(
         if rel in broken:
             continue
         if unit.parts == 1:
-            summary.files += _write_output(out_dir, rel, applied.output, problems)
+            summary.files += _write_output(out_dir, rel, output_file(unit.source, [applied.output]), problems)
             continue
         parts.setdefault(rel, []).append(applied.output)
         if unit.part == unit.parts - 1:
-            summary.files += _write_output(out_dir, rel, "".join(parts.pop(rel)), problems)
+            summary.files += _write_output(out_dir, rel, output_file(unit.source, parts.pop(rel)), problems)
     atomic_write(out_dir / "changes.txt", "".join(log) or "no changes\n", errors="backslashreplace",
                  staging=out_dir / STAGING)
     manifest = {
@@ -253,7 +263,7 @@ def write_corpus(
     return summary
 
 
-def _write_output(out_dir: Path, rel: str, text: str, problems: list[str]) -> int:
+def _write_output(out_dir: Path, rel: str, text, problems: list[str]) -> int:
     """Write one output file (its temporary copy in out_dir's staging folder); 0 when refused
     (a symlinked folder on the way: it could lead into the input), with one line in problems."""
     try:

@@ -238,7 +238,7 @@ def cmd_scan(args) -> int:
             return scan_statistics(args, ruleset, inputs, cache_dir, out)
         for unit, (text, count, unit_problems), _ in run_scan(args, ruleset, inputs, FormatStep(args.format), cache_dir):
             problems.extend(unit_problems)
-            files += unit.part == 0 and unit.source.kind != "refused"  # (a FIFO, a .gz: not read)
+            files += unit.part == 0 and unit.source.kind != "refused"  # (a FIFO, a .bz2: not read)
             total += count
             out.write(text)
     if not args.quiet:

@@ -1,4 +1,5 @@
-"""Read a corpus (folders of .txt/.md, single files, JSONL) into Documents; write the cleaned copy atomically."""
+"""Read a corpus (folders of .txt/.md, single files, JSONL, gzip/zstd-compressed ones, Parquet) into
+Documents; write the cleaned copy, in the input's format, atomically."""
 
 from __future__ import annotations
 
@@ -7,17 +8,21 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from json.decoder import scanstring
 from pathlib import Path
+from typing import Any
 
 from cleaner.model import Document
 
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl",)
+PARQUET_SUFFIXES = (".parquet",)
 BINARY_SNIFF = 8192
-# compressed inputs are named as such (reading them is not implemented): suffix -> format
+# compressed text and JSONL files in these formats are read (x.jsonl.gz, x.txt.zst) and written back
+# in the same format; the others are named as such ("not read yet")
+READ_COMPRESSION = ("gzip", "zstd")
 COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd", ".zip": "zip"}
 COMPRESSED_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"(\xb5/\xfd": "zstd",
                     b"PK\x03\x04": "zip"}
@@ -43,25 +48,28 @@ class SourceFile:
     path: Path  # on disk
     rel: str  # relative to its root, with forward slashes; the output mirrors it
     display: str  # as the user would name it (root as given + rel), for messages
-    kind: str  # "text" | "jsonl" | "refused" (never opened: `reason` says why, one line)
+    kind: str  # "text" | "jsonl" | "parquet" | "refused" (never opened: `reason` says why, one line)
     reason: str = ""
+    compression: str = ""  # "gzip" | "zstd" for a compressed text or JSONL file (read and written so)
 
 
 @dataclass(frozen=True)
 class Unit:
-    """A piece of work for one worker: a whole file, or a run of whole lines of a large JSONL file."""
+    """A piece of work for one worker: a whole file, a run of whole lines of a large JSONL file, or
+    one row group of a Parquet file."""
 
     source: SourceFile
-    part: int = 0  # index of this chunk in its file
+    part: int = 0  # index of this chunk in its file (of a Parquet file: its row group)
     parts: int = 1  # how many chunks the file was cut into
     start: int = 0  # byte range of the chunk (whole file: 0, None)
     end: int | None = None
-    first_line: int = 1  # line number of the chunk's first line
+    first_line: int = 1  # line number of the chunk's first line (Parquet: row number, from 1)
     size: int = 0  # bytes, for progress
 
 
 def plan(files: list[SourceFile], chunk_bytes: int = 1 << 20) -> list[Unit]:
-    """Cut the work into units: one per file, large JSONL files into line-aligned chunks."""
+    """Cut the work into units: one per file, large (uncompressed) JSONL files into line-aligned
+    chunks, Parquet files into their row groups."""
     units: list[Unit] = []
     for source in files:
         if source.kind == "refused":
@@ -71,7 +79,10 @@ def plan(files: list[SourceFile], chunk_bytes: int = 1 << 20) -> list[Unit]:
             size = source.path.stat().st_size
         except OSError:
             size = 0
-        if source.kind != "jsonl" or size <= chunk_bytes:
+        if source.kind == "parquet":
+            units.extend(_row_group_units(source, size))
+            continue
+        if source.kind != "jsonl" or source.compression or size <= chunk_bytes:
             units.append(Unit(source, size=size))
             continue
         try:
@@ -83,6 +94,28 @@ def plan(files: list[SourceFile], chunk_bytes: int = 1 << 20) -> list[Unit]:
             continue
         for k, (a, b, first) in enumerate(pieces):
             units.append(Unit(source, k, len(pieces), a, b, first, b - a))
+    return units
+
+
+def _row_group_units(source: SourceFile, size: int) -> list[Unit]:
+    """One unit per row group of a Parquet file (its first row numbered from 1 across the file);
+    one unit for the whole file when it has at most one, or when its footer cannot be read
+    (load() reports that)."""
+    try:
+        _, pq = pyarrow_modules()
+        with _open_regular(source.path) as fh:
+            meta = pq.ParquetFile(fh).metadata
+    except Exception:  # noqa: BLE001 - pyarrow raises its own errors for a file that is no Parquet
+        return [Unit(source, size=size)]
+    if meta.num_row_groups <= 1:
+        return [Unit(source, size=size)]
+    units: list[Unit] = []
+    first = 1
+    for k in range(meta.num_row_groups):
+        group = meta.row_group(k)
+        compressed = sum(group.column(c).total_compressed_size for c in range(group.num_columns))
+        units.append(Unit(source, k, meta.num_row_groups, k, None, first, compressed))
+        first += group.num_rows
     return units
 
 
@@ -130,12 +163,15 @@ class Record:
 
 @dataclass
 class Loaded:
-    """What reading one SourceFile gave: its documents (in order) and, for JSONL, every line."""
+    """What reading one SourceFile gave: its documents (in order) and, for JSONL, every line; for
+    Parquet, the rows read (a pyarrow Table) and the row of each document in it."""
 
     source: SourceFile
     documents: list[Document] = field(default_factory=list)
     records: list[Record] | None = None  # JSONL only
     skipped: bool = False  # binary or unreadable: nothing to write
+    table: Any = None  # Parquet only: the unit's rows, every column
+    rows: list[int] | None = None  # Parquet only: index in `table` of each document
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -188,6 +224,57 @@ def _compressed_reason(fmt: str) -> str:
     return f"compressed input ({fmt}) is not read yet; decompress it first"
 
 
+def pyarrow_modules():
+    """(pyarrow, pyarrow.parquet), imported when a Parquet file is read (the `parquet` extra)."""
+    import pyarrow
+    import pyarrow.parquet
+
+    return pyarrow, pyarrow.parquet
+
+
+def _missing_package(fmt: str) -> str | None:
+    """The one line for a file whose format needs a package that is not installed, else None."""
+    try:
+        if fmt == "parquet":
+            pyarrow_modules()
+        elif fmt == "zstd":
+            import zstandard  # noqa: F401
+    except ImportError:
+        if fmt == "parquet":
+            return "reading Parquet needs pyarrow, which is not installed: pip install 'cleaner[parquet]' " \
+                   "(or pip install pyarrow); skipped"
+        return "reading zstd needs the zstandard package, which is not installed: pip install zstandard; " \
+               "skipped"
+    return None
+
+
+def _format(path: Path) -> tuple[str, str, str] | None:
+    """(kind, reason, compression) that a corpus file's name says, or None when it names no
+    corpus file: x.txt, x.md, x.jsonl, those compressed with gzip or zstd (x.jsonl.gz, x.txt.zst),
+    x.parquet; other compressed corpus files (x.jsonl.bz2, x.zip) and a format whose package is
+    missing are refused with their one line."""
+    suffix = path.suffix.lower()
+    fmt = COMPRESSED_SUFFIXES.get(suffix)
+    if fmt is not None:
+        inner = Path(path.stem).suffix.lower()
+        if fmt in READ_COMPRESSION and inner in TEXT_SUFFIXES + JSONL_SUFFIXES:
+            missing = _missing_package(fmt)
+            if missing is not None:
+                return "refused", missing, fmt
+            return ("jsonl" if inner in JSONL_SUFFIXES else "text"), "", fmt
+        if _compressed(path) is not None:
+            return "refused", _compressed_reason(fmt), fmt
+        return None
+    if suffix in TEXT_SUFFIXES:
+        return "text", "", ""
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl", "", ""
+    if suffix in PARQUET_SUFFIXES:
+        missing = _missing_package("parquet")
+        return ("refused", missing, "") if missing is not None else ("parquet", "", "")
+    return None
+
+
 def _special_kind(mode: int) -> str | None:
     """What a file that is neither a regular file nor a folder is (never opened: a FIFO would block)."""
     for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
@@ -201,8 +288,8 @@ def _within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _folder_entry(f: Path, root: Path, root_resolved: Path) -> tuple[str, str] | None:
-    """(kind, reason) of one entry found in an input folder, or None when it is no input at all.
+def _folder_entry(f: Path, root: Path, root_resolved: Path) -> tuple[str, str, str] | None:
+    """(kind, reason, compression) of one entry found in an input folder, or None when it is no input at all.
 
     A symlink is followed only when it stays inside the folder; FIFOs, sockets and devices are
     refused without being opened; compressed corpus files are named as such."""
@@ -215,35 +302,27 @@ def _folder_entry(f: Path, root: Path, root_resolved: Path) -> tuple[str, str] |
             target = f.resolve(strict=True)
             st = target.stat()
         except (OSError, RuntimeError):
-            return ("refused", "broken symlink; skipped") if _wanted(f) else None
+            return ("refused", "broken symlink; skipped", "") if _wanted(f) else None
         if not _within(target, root_resolved):
             what = "folder" if stat.S_ISDIR(st.st_mode) else "file"
             if what == "file" and not _wanted(f):
                 return None
-            return "refused", f"symlink to a {what} outside the corpus ({target}); not followed, skipped"
+            return "refused", f"symlink to a {what} outside the corpus ({target}); not followed, skipped", ""
         if stat.S_ISDIR(st.st_mode):
             return None  # a folder of the corpus itself: its files are read where they are
     else:
         st = lst
     special = _special_kind(st.st_mode)
     if special is not None:
-        return "refused", f"{special}, not a regular file; skipped"
+        return "refused", f"{special}, not a regular file; skipped", ""
     if not stat.S_ISREG(st.st_mode):
         return None
-    fmt = _compressed(f)
-    if fmt is not None:
-        return "refused", _compressed_reason(fmt)
-    suffix = f.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        return "text", ""
-    if suffix in JSONL_SUFFIXES:
-        return "jsonl", ""
-    return None
+    return _format(f)
 
 
 def _wanted(f: Path) -> bool:
-    """Whether a folder entry's name says it is corpus input (plain or compressed)."""
-    return f.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES or _compressed(f) is not None
+    """Whether a folder entry's name says it is corpus input (plain, compressed or Parquet)."""
+    return f.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES or _compressed(f) is not None
 
 
 def discover(paths: list[str]) -> list[SourceFile]:
@@ -256,14 +335,17 @@ def discover(paths: list[str]) -> list[SourceFile]:
             raise CorpusError(f"{escape_name(arg)}: no such file or folder")
         mode = p.stat().st_mode
         if stat.S_ISREG(mode):
-            kind, reason = ("jsonl" if p.suffix.lower() in JSONL_SUFFIXES else "text"), ""
-            fmt = COMPRESSED_SUFFIXES.get(p.suffix.lower()) or _magic(p)
+            # a file named on the command line is read whatever its name (text unless it says otherwise)
+            kind, reason, compression = _format(p) or (
+                ("jsonl" if p.suffix.lower() in JSONL_SUFFIXES else "text"), "", "")
+            fmt = None if kind in ("refused", "parquet") or compression else (
+                COMPRESSED_SUFFIXES.get(p.suffix.lower()) or _magic(p))
             if fmt is not None:
                 kind, reason = "refused", _compressed_reason(fmt)
-            candidates = [(p, p.name, True, kind, reason)]
+            candidates = [(p, p.name, True, kind, reason, compression)]
         elif not stat.S_ISDIR(mode):
             candidates = [(p, p.name, True, "refused", f"{_special_kind(mode) or 'not a regular file'}, "
-                                                       "not a file or folder to read; skipped")]
+                                                       "not a file or folder to read; skipped", "")]
         else:
             candidates = []
             root_resolved = p.resolve()
@@ -274,12 +356,12 @@ def discover(paths: list[str]) -> list[SourceFile]:
                 entry = _folder_entry(f, p, root_resolved)
                 if entry is not None:
                     candidates.append((f, _rel(f, p), False, *entry))
-        for f, rel, is_file, kind, reason in candidates:
+        for f, rel, is_file, kind, reason, compression in candidates:
             if rel in seen:
                 raise CorpusError(f"{escape_name(arg)}: '{escape_name(rel)}' is also in another input path; "
                                   "give one root at a time")
             seen.add(rel)
-            files.append(SourceFile(f, rel, _display(arg, rel, is_file), kind, reason))
+            files.append(SourceFile(f, rel, _display(arg, rel, is_file), kind, reason, compression))
     return files
 
 
@@ -291,6 +373,29 @@ def _magic(path: Path) -> str | None:
     except OSError:
         return None
     return next((fmt for magic, fmt in COMPRESSED_MAGIC.items() if head.startswith(magic)), None)
+
+
+class _open_regular:
+    """A regular file opened for reading in binary (as _read_regular checks it), for pyarrow."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fh = None
+
+    def __enter__(self):
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(0, "not a regular file")
+            os.set_blocking(fd, True)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fh = os.fdopen(fd, "rb")
+        return self.fh
+
+    def __exit__(self, *exc) -> None:
+        self.fh.close()
 
 
 def _read_regular(path: Path, start: int = 0, length: int | None = None) -> bytes:
@@ -323,6 +428,8 @@ def load(
         problems.append(f"{source.display}: {source.reason}")
         loaded.skipped = True
         return loaded
+    if source.kind == "parquet":
+        return _load_parquet(loaded, options, problems, unit, taken)
     try:
         if unit is None or unit.parts == 1:
             data = _read_regular(source.path)
@@ -332,6 +439,14 @@ def load(
         problems.append(f"{source.display}: cannot read ({exc.strerror}); skipped")
         loaded.skipped = True
         return loaded
+    if source.compression:  # a compressed file is one unit: decompressed whole, then read as plain
+        try:
+            data = decompress(data, source.compression)
+        except Exception as exc:  # noqa: BLE001 - gzip, zlib and zstandard each raise their own
+            message = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
+            problems.append(f"{source.display}: cannot decompress ({source.compression}: {message}); skipped")
+            loaded.skipped = True
+            return loaded
     if (unit is None or unit.part == 0) and is_binary(data):
         fmt = next((fmt for magic, fmt in COMPRESSED_MAGIC.items() if data.startswith(magic)), None)
         if fmt is not None:
@@ -392,6 +507,110 @@ def load(
     if missing.count:
         problems.append(missing.problem())
     return loaded
+
+
+def decompress(data: bytes, fmt: str) -> bytes:
+    """The content of a gzip file (every member) or a zstd file (every frame, with or without
+    their sizes in the header)."""
+    if fmt == "gzip":
+        import gzip
+
+        return gzip.decompress(data)
+    import io
+
+    import zstandard
+
+    with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True) as reader:
+        return reader.read()
+
+
+def compress(data: bytes, fmt: str) -> bytes:
+    """data compressed as `fmt`; the same bytes every run (gzip: no time stamp, no file name)."""
+    if fmt == "gzip":
+        import gzip
+
+        return gzip.compress(data, compresslevel=6, mtime=0)
+    import zstandard
+
+    return zstandard.ZstdCompressor(level=3).compress(data)
+
+
+def _load_parquet(loaded: Loaded, options: Options, problems: list[str], unit: Unit | None,
+                  taken: dict[str, int] | None) -> Loaded:
+    """One row group of a Parquet file (the whole file without a unit, or when it has at most
+    one): every column kept (the output writes them back), a document for each row whose text
+    column holds a string. Named like JSONL records: `file#id`, or `file#row` (from 1)."""
+    source = loaded.source
+    pa, pq = pyarrow_modules()
+    try:
+        with _open_regular(source.path) as fh:
+            parquet = pq.ParquetFile(fh)
+            whole = unit is None or unit.parts == 1
+            table = parquet.read() if whole else parquet.read_row_group(unit.part)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid and others for a bad file
+        message = (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).splitlines()[0][:100]
+        problems.append(f"{source.display}: cannot read Parquet ({message}); skipped")
+        loaded.skipped = True
+        return loaded
+    loaded.table, loaded.rows = table, []
+    schema = table.schema
+    column = _text_column(schema, options.text_key)
+    if isinstance(column, str):
+        if unit is None or unit.part == 0:  # one line a file, not one a row group
+            problems.append(f"{source.display}: {column}; copied unchanged, use --text-key")
+        return loaded
+    first = unit.first_line if unit is not None else 1
+    texts = _column_values(table, column)
+    ids = _column_values(table, schema.get_field_index(options.id_key))
+    sites = _column_values(table, schema.get_field_index(options.source_key))
+    taken = dict(taken) if taken else {}
+    for k, text in enumerate(texts):
+        if not isinstance(text, str):  # a null: no text, kept as it is
+            continue
+        number = first + k
+        ident = ids[k] if ids is not None else None
+        doc = f"{source.rel}#{ident}" if ident not in (None, "") else f"{source.rel}#{number}"
+        if doc in taken:
+            renamed = f"{source.rel}#{number}" if f"{source.rel}#{number}" not in taken else f"{doc}#{number}"
+            what = f"duplicate id {ident!r}" if ident not in (None, "") else f"the name {doc} is taken"
+            problems.append(f"{source.display}: row {number}: {what} (also row {taken[doc]}); "
+                            f"this record is named {renamed}")
+            doc = renamed
+        taken[doc] = number
+        site = sites[k] if sites is not None else None
+        site = site if isinstance(site, str) else ""
+        loaded.documents.append(Document(doc, text, source.rel, site, "utf-8"))
+        loaded.rows.append(k)
+    return loaded
+
+
+def _is_string_type(pa, kind) -> bool:
+    types = pa.types
+    if types.is_dictionary(kind):
+        kind = kind.value_type
+    return types.is_string(kind) or types.is_large_string(kind) or (
+        hasattr(types, "is_string_view") and types.is_string_view(kind))
+
+
+def _text_column(schema, key: str) -> int | str:
+    """The index of the text column, or the one line saying why there is none."""
+    pa, _ = pyarrow_modules()
+    found = schema.get_all_field_indices(key)
+    columns = ", ".join(f"{escape_name(f.name)} ({f.type})" for f in list(schema)[:12]) + (
+        ", ..." if len(schema) > 12 else "")
+    if not found:
+        return f"no column '{escape_name(key)}' (columns: {columns or 'none'})"
+    if len(found) > 1:
+        return f"{len(found)} columns named '{escape_name(key)}' (columns: {columns})"
+    kind = schema.field(found[0]).type
+    if not _is_string_type(pa, kind):
+        return f"column '{escape_name(key)}' is {kind}, not a string column (columns: {columns})"
+    return found[0]
+
+
+def _column_values(table, index: int) -> list | None:
+    """The Python values of a column (None when there is no such column, index -1)."""
+    return table.column(index).to_pylist() if index >= 0 else None
 
 
 class RawNumber(str):
@@ -524,7 +743,11 @@ def merge_problems(problems: list[str]) -> list[str]:
 
 
 def record_names(loaded: Loaded, unit: Unit) -> list[tuple[str, int]]:
-    """(document name, line number) of each record of a JSONL unit that became a document."""
+    """(document name, line number) of each record of a JSONL unit that became a document (of a
+    Parquet unit: row number)."""
+    if loaded.rows is not None:
+        pairs = zip(loaded.documents, loaded.rows, strict=True)
+        return [(document.doc, unit.first_line + k) for document, k in pairs]
     return [
         (record.document.doc, unit.first_line + k)
         for k, record in enumerate(loaded.records or [])
@@ -558,8 +781,11 @@ FILE_MODE = 0o666 & ~_umask()
 STAGING = ".cleaner-partial"  # hidden folder of an output folder where files are written before the rename
 
 
-def atomic_write(path: Path, text: str, errors: str = "surrogateescape", staging: Path | None = None) -> None:
+def atomic_write(path: Path, text: str | bytes | Callable[[Any], None], errors: str = "surrogateescape",
+                 staging: Path | None = None) -> None:
     """Write text as UTF-8 through a temporary file and a rename; a write that fails raises CorpusError.
+
+    bytes are written as they are; a callable is given the temporary file (binary) to write into.
 
     The temporary file is in the same folder, or in `staging` (a hidden folder of the output
     folder, cleared by clear_staging: a run killed with -9 leaves no temporary file among the
@@ -578,8 +804,12 @@ def atomic_write(path: Path, text: str, errors: str = "surrogateescape", staging
         raise CorpusError(f"{escape_name(str(path))}: cannot write ({exc.strerror or exc})") from None
     try:
         os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8", errors=errors, newline="") as fh:
-            fh.write(text)
+        if isinstance(text, str):
+            with os.fdopen(fd, "w", encoding="utf-8", errors=errors, newline="") as fh:
+                fh.write(text)
+        else:
+            with os.fdopen(fd, "wb") as fh:
+                text(fh) if callable(text) else fh.write(text)
         os.replace(tmp, path)
     except BaseException as exc:
         try:
@@ -667,8 +897,81 @@ def output_path(out: Path, rel: str) -> Path:
     return out / rel
 
 
-def render(loaded: Loaded, cleaned: dict[str, str], options: Options) -> str:
-    """The output file's content: the cleaned text, or every JSONL line with its text field replaced."""
+def render(loaded: Loaded, cleaned: dict[str, str], options: Options):
+    """The output of a unit: the cleaned text, or every JSONL line with its text field replaced (a
+    str; bytes, compressed as the input, for a compressed file); for Parquet the unit's rows (a
+    pyarrow Table) with only the text column's values replaced. output_file() makes the file of
+    its units' outputs."""
+    if loaded.table is not None:
+        return _render_table(loaded, cleaned, options)
+    text = _render_text(loaded, cleaned, options)
+    if loaded.source.compression:
+        return compress(text.encode("utf-8", "surrogateescape"), loaded.source.compression)
+    return text
+
+
+def output_file(source: SourceFile, parts: list) -> str | bytes | Callable[[Any], None]:
+    """What atomic_write writes for a file from the outputs of its units, in order: the text
+    joined, or a writer of the Parquet file (one row group a unit, the input's schema and codecs)."""
+    if source.kind == "parquet":
+        return lambda fh: _write_parquet(source, parts, fh)
+    if len(parts) == 1:
+        return parts[0]
+    return "".join(parts)
+
+
+def _render_table(loaded: Loaded, cleaned: dict[str, str], options: Options):
+    table = loaded.table
+    changed = {k: cleaned[d.doc] for d, k in zip(loaded.documents, loaded.rows, strict=True)
+               if cleaned.get(d.doc, d.text) != d.text}
+    if not changed:
+        return table
+    pa, _ = pyarrow_modules()
+    index = table.schema.get_field_index(options.text_key)
+    values = table.column(index).to_pylist()
+    for k, text in changed.items():
+        values[k] = text
+    column = table.schema.field(index)
+    return table.set_column(index, column, pa.array(values, type=column.type))
+
+
+def _write_parquet(source: SourceFile, tables: list, fh) -> None:
+    """The Parquet file of these tables, one row group each, with the schema (its metadata too) of
+    the first and the input's compression codecs where they can be read."""
+    _, pq = pyarrow_modules()
+    schema = tables[0].schema
+    codecs = _parquet_codecs(source)
+    try:
+        writer = pq.ParquetWriter(fh, schema, compression=codecs or "snappy")
+    except Exception:  # noqa: BLE001 - a codec this pyarrow cannot write: its default
+        writer = pq.ParquetWriter(fh, schema)
+    with writer:
+        for table in tables:
+            writer.write_table(table, row_group_size=max(1, table.num_rows))
+
+
+_CODECS = {"UNCOMPRESSED": "none", "LZ4_RAW": "lz4", "LZ4": "lz4"}
+
+
+def _parquet_codecs(source: SourceFile) -> dict[str, str] | None:
+    """Column -> compression codec of the input's first row group, as ParquetWriter names them."""
+    try:
+        _, pq = pyarrow_modules()
+        with _open_regular(source.path) as fh:
+            meta = pq.ParquetFile(fh).metadata
+        if meta.num_row_groups == 0:
+            return None
+        group = meta.row_group(0)
+        codecs: dict[str, str] = {}
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            codecs[chunk.path_in_schema] = _CODECS.get(chunk.compression, chunk.compression.lower())
+        return codecs
+    except Exception:  # noqa: BLE001 - the input changed or went away since: the default codec
+        return None
+
+
+def _render_text(loaded: Loaded, cleaned: dict[str, str], options: Options) -> str:
     if loaded.records is None:
         (document,) = loaded.documents
         return cleaned.get(document.doc, document.text)

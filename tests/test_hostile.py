@@ -327,19 +327,32 @@ def test_a_wrong_text_key_is_one_line_naming_the_fields(work, capsys):
 
 
 def test_compressed_inputs_are_named_as_such(work, capsys):
+    """bzip2, xz and zip are not read: one line each, exit 2 (gzip and zstd are: tests/test_formats.py)."""
+    import bz2
     import gzip
+    import lzma
 
-    (work / "gz").mkdir()
-    for name in ("a.jsonl.gz", "b.txt.gz"):
-        (work / "gz" / name).write_bytes(gzip.compress(b'{"text": "x"}\n'))
-    status, _, err = run(capsys, "scan", "gz", "--rules", RULES)
+    (work / "cz").mkdir()
+    (work / "cz" / "a.jsonl.bz2").write_bytes(bz2.compress(b'{"text": "x"}\n'))
+    (work / "cz" / "b.txt.xz").write_bytes(lzma.compress(b"x\n"))
+    (work / "cz" / "c.zip").write_bytes(b"PK\x03\x04" + bytes(40))
+    (work / "cz" / "d.jsonl.gz").write_bytes(gzip.compress(b'{"text": "x"}\n'))  # read
+    status, _, err = run(capsys, "scan", "cz", "--rules", RULES)
     assert status == 2
-    assert one_line(err, "gz/a.jsonl.gz: compressed input (gzip) is not read yet; decompress it first")
-    assert one_line(err, "gz/b.txt.gz: compressed input (gzip)")
-    status, _, err = run(capsys, "scan", "gz/a.jsonl.gz", "--rules", RULES, "-q")
+    assert one_line(err, "cz/a.jsonl.bz2: compressed input (bzip2) is not read yet; decompress it first")
+    assert one_line(err, "cz/b.txt.xz: compressed input (xz)")
+    assert one_line(err, "cz/c.zip: compressed input (zip)")
+    assert not any("d.jsonl.gz" in line for line in err)
+    assert "0 findings in 1 file" in err
+    status, _, err = run(capsys, "scan", "cz/a.jsonl.bz2", "--rules", RULES, "-q")
     assert status == 2 and err == [
-        "cleaner: gz/a.jsonl.gz: compressed input (gzip) is not read yet; decompress it first"
+        "cleaner: cz/a.jsonl.bz2: compressed input (bzip2) is not read yet; decompress it first"
     ]
+    # gzip inside a file whose name does not say so is named too, not read as text
+    (work / "cz" / "e.jsonl").write_bytes(gzip.compress(b'{"text": "x"}\n'))
+    status, _, err = run(capsys, "scan", "cz/e.jsonl", "--rules", RULES, "-q")
+    assert status == 2 and err == [
+        "cleaner: cz/e.jsonl: compressed input (gzip) is not read yet; decompress it first"]
 
 
 # ---------------------------------------------------------------- interrupted runs

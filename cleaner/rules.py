@@ -717,6 +717,13 @@ def _ambiguous_body(body, ignore_case: bool) -> str | None:
             if all(_min_width(o, a) == 0 for o, a in rest):
                 return "a repeated item inside a repeated group, e.g. (a+)+ or (\\w+\\s?)+"
             mine = _item_chars(op, av, ignore_case)
+            # a repeat that can give back what the next item needs: each iteration may end at any of
+            # several places ((.*a)+ on a line of a's)
+            after = _first_chars(items[k + 1 :], ignore_case)
+            if all(_min_width(o, a) == 0 for o, a in items[k + 1 :]):
+                after |= _first_chars(items, ignore_case)  # ... or what the next iteration starts with
+            if op is not _constants.POSSESSIVE_REPEAT and mine & after:
+                return "a repeated item that can match what follows it inside a repeated group, e.g. (.*a)+"
             for j in range(k + 1, len(items)):  # two repeats in a row that overlap: (x+x+)+
                 o, a = items[j]
                 if o in _REPEATS and a[1] > 1 and mine & _item_chars(o, a, ignore_case):

@@ -112,7 +112,11 @@ class Scanner:
         if self.calibration:
             found = calibrated(found, self.calibration)
         located = locate(doc, found)
-        return blocks(located, self.block_codes) if self.block_codes else located
+        if not self.block_codes:
+            return located
+        merged = blocks(located, self.block_codes)
+        # a reviewer's `-` on a block ignores the block as it was proposed
+        return [f for f in merged if not self._is_ignored(f)] if self.ignored else merged
 
     def _is_ignored(self, f: Finding) -> bool:
         docs = self.ignored.get((f.code, f.original, f.replacement))

@@ -297,3 +297,17 @@ def test_ignore_wins_over_select(ruleset):
     typography = {r.code for r in ruleset.rules if r.prefix == "TY" and r.enabled}
     assert {r.code for r in ruleset.active(["TY"], ["TY002"])} == typography - {"TY002"}
     assert {r.code for r in ruleset.active(["TY", "curly-quotes"])} == typography | {"UN010"}
+
+
+@pytest.mark.parametrize("pattern", [r"(.*a)+;", r"(?:https?://\S+\s*)+", r"(\w+\w)+"])
+def test_a_repeat_that_can_give_back_what_follows_it_is_refused(pattern):
+    from cleaner.rules import backtracking_risk
+
+    assert backtracking_risk(pattern) is not None
+
+
+@pytest.mark.parametrize("pattern", [r"(\w+\s)+", r"(\d+,)+", r"([^,]*,)+", r"(?:[A-Z][a-z]+\s)+", r"(?>\S+\s*)+"])
+def test_a_repeat_with_a_forced_boundary_is_accepted(pattern):
+    from cleaner.rules import backtracking_risk
+
+    assert backtracking_risk(pattern) is None

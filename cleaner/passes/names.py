@@ -91,6 +91,12 @@ TITLES = frozenset(
     Saint St Sir Lady Lord Professor Prof""".split()
 )
 MAX_FUZZY_SCORE = 95.0  # a guess is never certain
+# a place word that must stand near a word whose only evidence is a place's transliteration form, and
+# the score such a guess gets at most
+PLACE_WORDS = ("village", "villages", "town", "towns", "city", "cities", "settlement", "settlements",
+               "region", "district", "oblast", "raion", "hromada")
+EXACT_ONLY_SCORE = 85.0
+MIN_PLACE_GUESS = 7  # a lone word this short is never guessed to be a misspelled place
 CACHE_LIMIT = 200_000  # per-word verdicts kept by a pass before its caches start over
 _WORD_CHARS = frozenset(ascii_letters + "-")  # every character a WORD match can hold
 
@@ -428,6 +434,8 @@ class NamesPass(Pass):
                     continue  # unknown, or a word the dictionary knows only inside a full name
                 replacement, entity, base = single
                 start = p
+                if entity.kind != "person" and len(word) < MIN_PLACE_GUESS:
+                    continue  # Schumi, Worzel, Donets: short words look like too many places
                 part = in_names.get(word)
                 if part is None:
                     part = in_names[word] = _in_longer_name(text, word)
@@ -438,8 +446,12 @@ class NamesPass(Pass):
                 # same transliteration form as a place's spelling (Nemishajeve, Nemishaieve; a surname is
                 # shared by many people: Clitsko alone may be either Klitschko brother)
                 context = _has_context(text, p, end, self._evidence_context[entity.id])
-                if entity.id not in named and not context and word not in self._exact:
-                    continue
+                if entity.id not in named and not context:
+                    # the same transliteration form alone is evidence only beside a place word (the
+                    # villages of Nemishajeve), never for Worzel the scarecrow or the river Donets
+                    if word not in self._exact or not _has_context(text, p, end, PLACE_WORDS):
+                        continue
+                    base = min(base, EXACT_ONLY_SCORE)
             # a context word nearby, another mention of the entity: each adds to the score
             bonus = (CONTEXT_BONUS if context else 0.0) + (CONTEXT_BONUS if entity.id in named else 0.0)
             score = min(base + bonus, MAX_FUZZY_SCORE)
@@ -613,6 +625,7 @@ class NamesPass(Pass):
                 windows[-1][1] = end + PRONOUN_WINDOW
             else:
                 windows.append([end, end + PRONOUN_WINDOW])
+        quotes: _Quotes | None = None  # made on first need
         for lo, hi in windows:
             for at, end in _pronoun_spans(text, lo):
                 if at > hi:
@@ -624,7 +637,9 @@ class NamesPass(Pass):
                 between = text[last.end : at]
                 if OTHER_SPEAKER.search(between) or OTHER_SPEAKER_AFTER.search(between):
                     continue  # someone else may be speaking
-                if _in_quotation(text, last.start) or _in_quotation(text, at):
+                if quotes is None:
+                    quotes = _Quotes(text)
+                if quotes.inside(last.start) or quotes.inside(at):
                     continue  # quoted by another speaker, or a pronoun inside the quotation itself
                 if any(self._maybe_person(w) for w in WORD.findall(between)):
                     continue  # Truss, Scholz: someone else may be the one speaking
@@ -685,11 +700,35 @@ def _pronoun_spans(text: str, start: int) -> Iterable[tuple[int, int]]:
     return heapq.merge(lower(), capital)
 
 
+class _Quotes:
+    """Where a text's quotation marks and line breaks are, to tell in O(log n) whether a position is
+    inside a quotation opened earlier in its paragraph (curly or straight quotes)."""
+
+    __slots__ = ("breaks", "opening", "closing", "straight")
+
+    def __init__(self, text: str):
+        def where(ch: str) -> list[int]:
+            out, i = [], text.find(ch)
+            while i >= 0:
+                out.append(i)
+                i = text.find(ch, i + 1)
+            return out
+
+        self.breaks, self.opening, self.closing, self.straight = where("\n"), where("“"), where("”"), where('"')
+
+    def inside(self, pos: int) -> bool:
+        k = bisect_right(self.breaks, pos - 1)
+        para = self.breaks[k - 1] + 1 if k else 0
+
+        def count(marks: list[int]) -> int:
+            return bisect_right(marks, pos - 1) - bisect_right(marks, para - 1)
+
+        return count(self.opening) > count(self.closing) or count(self.straight) % 2 == 1
+
+
 def _in_quotation(text: str, pos: int) -> bool:
     """Is `pos` inside a quotation opened earlier in its paragraph (curly or straight quotes)?"""
-    para = text.rfind("\n", 0, pos) + 1
-    before = text[para:pos]
-    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+    return _Quotes(text).inside(pos)
 
 
 def _start(m: Mention) -> int:

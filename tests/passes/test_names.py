@@ -466,3 +466,30 @@ def test_editor_can_add_a_style_profile(tmp_path):
     entity = dictionary.entities["volodymyr-zelenskyy"]
     assert entity.form("house", dictionary.styles) == "Volodymyr Zelenskyj"
     assert entity.form("bbc", dictionary.styles) == "Volodymyr Zelenskyy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vorzel was shelled. The children loved Worzel, the scarecrow of the story.",
+        "Donetsk was shelled. Troops crossed the Donets near the bridge.",  # the river, a known place
+        "Sumy was calm. Fans still call him Schumi.",  # a short word: too many things look like it
+        "Troops crossed the Donets near the bridge.",
+        "Fans still call him Schumi.",
+        "Statue of the hetman Khmelnytsky stands in the square.",
+    ],
+)
+def test_a_transliteration_form_alone_needs_a_place_word(scan, text):
+    assert [c for c in changes(scan(text, "NM002")) if c[1] in ("Worzel", "Donets", "Schumi", "Khmelnytsky")] == []
+
+
+def test_in_quotation_agrees_with_counting_from_the_paragraph_start():
+    from cleaner.passes.names import _Quotes
+
+    text = 'He said: “one” and “two\n“Three,” she said. "Four" and "five\nno quote here “x'
+    quotes = _Quotes(text)
+    for pos in range(len(text) + 1):
+        para = text.rfind("\n", 0, pos) + 1
+        before = text[para:pos]
+        expected = before.count("“") > before.count("”") or before.count('"') % 2 == 1
+        assert quotes.inside(pos) == expected, pos

@@ -383,3 +383,24 @@ def test_a_block_stops_where_an_end_of_article_block_starts(scan):
     for f in found:
         if f.code != "BP015":  # no other block runs over the marker line
             assert not (f.start < related.start < f.end), f
+
+
+def test_an_ignored_block_is_not_proposed_again(tmp_path):
+    import shutil
+
+    from cleaner.rules import load_rules
+    from cleaner.scan import Scanner
+
+    text = page(FAR_MENU, [TITLE], BODY, FAR_FOOTER)
+    doc = Document("p.txt", text, "p.txt")
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    block = next(f for f in Scanner(load_rules(rules), select=["BP017"]).scan_document(doc) if f.code == "BP017")
+    (rules / "learned.yaml").write_text(
+        "pack: learned\nignore:\n  - " + json.dumps({"code": "BP017", "original": block.original, "replacement": ""})
+        + "\n",
+        encoding="utf-8",
+    )
+    again = Scanner(load_rules(rules), select=["BP017"]).scan_document(doc)
+    assert block.original not in [f.original for f in again]
+    assert again, "the other blocks are still proposed"

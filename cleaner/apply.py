@@ -208,6 +208,7 @@ def write_corpus(
     inputs: list[str],
     rules_version: str,
     problems: list[str],
+    min_confidence: float = 0.0,
 ) -> Summary:
     """Write each unit's output under out_dir (chunks of one file joined, each file atomically),
     then changes.txt, then manifest.json last, so an interrupted run leaves no half-written file."""
@@ -243,7 +244,8 @@ def write_corpus(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "inputs": inputs,
         "rules_version": rules_version,
-        "mode": {"auto": auto, "unsafe": unsafe},
+        # min_confidence: the threshold the unsafe fixes met (0 without --unsafe; older manifests lack it: 0)
+        "mode": {"auto": auto, "unsafe": unsafe, "min_confidence": min_confidence if unsafe else 0.0},
         "totals": {
             "documents": summary.documents,
             "changed": summary.changed,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from cleaner.model import Applicability, Document, Finding
 
@@ -62,14 +64,33 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 class FindingCache:
-    """SQLite file of key -> findings. Workers read; only the main process writes."""
+    """SQLite file of key -> findings. Workers read; only the main process writes.
 
-    def __init__(self, folder: Path):
+    A read-only cache (`apply --diff`, which writes nothing) is opened with SQLite's mode=ro, only
+    when it exists and has this format: it is never created, migrated or added to (and, when no
+    write-ahead log is beside it, immutable: SQLite leaves no -wal or -shm file either)."""
+
+    def __init__(self, folder: Path, *, read_only: bool = False):
         self.path = folder / CACHE_FILE
         self._conn: sqlite3.Connection | None = None
         self.usable = True
+        self.read_only = read_only
 
     def _connect(self) -> sqlite3.Connection | None:
+        if self._conn is None and self.usable and self.read_only:
+            try:
+                if not self.path.is_file():
+                    raise OSError("no cache")
+                uri = "file:" + quote(os.fsencode(self.path.absolute()), safe="/") + "?mode=ro"
+                if not any(self.path.with_name(self.path.name + s).exists() for s in ("-wal", "-journal")):
+                    uri += "&immutable=1"  # nobody writes it now: no -wal, -shm left beside it
+                conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+                if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+                    conn.close()
+                    raise OSError("another format")
+                self._conn = conn
+            except (sqlite3.Error, OSError):
+                self.usable = False
         if self._conn is None and self.usable:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +134,8 @@ class FindingCache:
         return found
 
     def put_many(self, items: list[tuple[str, str]], table: str = "findings") -> None:
+        if self.read_only:
+            return
         conn = self._connect()
         if conn is None or not items:
             return
@@ -130,7 +153,7 @@ class FindingCache:
 
     def __getstate__(self):
         # a connection does not cross into worker processes: each opens its own
-        return {"path": self.path, "_conn": None, "usable": self.usable}
+        return {"path": self.path, "_conn": None, "usable": self.usable, "read_only": self.read_only}
 
 
 def dump_stats(stats: object) -> bytes:

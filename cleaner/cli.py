@@ -136,6 +136,32 @@ def open_store(args, out_dir: Path, inputs: list[str], *, create: bool, migrate:
     return store
 
 
+def refuse_store(option: str, target: Path, stores: list[Path]) -> None:
+    """An output file that is the decision store, or a file SQLite keeps beside it (symlinks
+    resolved): one line and exit 2, before anything is written."""
+    from cleaner.decisions import store_hit
+
+    hit = store_hit(target, stores)
+    if hit is not None:
+        raise UserError(f"{option} {target}: is {hit}; write it elsewhere")
+
+
+def refuse_store_in_folder(out_dir: Path, files, cache_dir: Path | None, stores: list[Path]) -> None:
+    """What apply (and review's w) writes into out_dir (the cleaned files, changes.txt, manifest.json)
+    and the findings cache must not overwrite the decision store either."""
+    from cleaner.cache import CACHE_FILE
+    from cleaner.decisions import SIDECARS, store_hit
+
+    fixed = [out_dir / "changes.txt", out_dir / "manifest.json"]
+    if cache_dir is not None:
+        fixed += [cache_dir / (CACHE_FILE + suffix) for suffix in SIDECARS]
+    names = {base.name + suffix for store in stores for base in (store, store.resolve()) for suffix in SIDECARS}
+    for target in fixed + [out_dir / f.rel for f in files if Path(f.rel).name in names]:
+        hit = store_hit(target, stores)
+        if hit is not None:
+            raise UserError(f"--out {out_dir}: {target} would overwrite {hit}; choose another folder (or --db)")
+
+
 def corpus_options(args) -> Options:
     return Options(text_key=args.text_key, id_key=args.id_key, source_key=args.source_key)
 
@@ -191,15 +217,16 @@ class FormatStep:
         return "".join(line + "\n" for line in lines), len(lines), result.problems
 
 
-def run_scan(args, ruleset: RuleSet, inputs: list[str], finish, cache_dir: Path):
-    """Plan, scan and finish every unit of the corpus with the run's jobs, cache and progress bar."""
+def run_scan(args, ruleset: RuleSet, inputs: list[str], finish, cache_dir: Path, *, read_only: bool = False):
+    """Plan, scan and finish every unit of the corpus with the run's jobs, cache and progress bar
+    (read_only: the cache is read, never written)."""
     from cleaner.cache import FindingCache
     from cleaner.corpus import plan
     from cleaner.progress import Progress
     from cleaner.scan import run
 
     units = plan(discover(inputs))
-    cache = None if args.no_cache else FindingCache(cache_dir)
+    cache = None if args.no_cache else FindingCache(cache_dir, read_only=read_only)
     progress = Progress(sum(u.size for u in units), args.command, enabled=None if not args.quiet else False)
     try:
         yield from run(
@@ -225,6 +252,9 @@ def cmd_scan(args) -> int:
         if missing is not None:  # refused before -o's folder is made
             raise CorpusError(f"{missing}: no such file or folder")
         check_output_file(Path(args.output), inputs)
+        from cleaner.decisions import protected_stores
+
+        refuse_store("-o", Path(args.output), protected_stores(args.db, Path(DEFAULT_OUT)))
     total = files = 0
     cache_dir = Path(args.cache) if args.cache else Path(DEFAULT_OUT) / ".cache"
     try:
@@ -286,7 +316,7 @@ def scan_statistics(args, ruleset: RuleSet, inputs: list[str], cache_dir: Path, 
 
 def apply_diff(args, ruleset: RuleSet, inputs: list[str], decisions, out_dir: Path) -> int:
     """`apply --diff`: a unified diff of what apply would change; nothing is written (the findings
-    cache is used only when it exists). Exit 1 when there is something to change, like ruff --diff."""
+    cache is only read, when it exists). Exit 1 when there is something to change, like ruff --diff."""
     from collections import Counter
 
     from cleaner.corpus import check_cache_dir
@@ -300,7 +330,7 @@ def apply_diff(args, ruleset: RuleSet, inputs: list[str], decisions, out_dir: Pa
     applied: Counter = Counter()
     problems: list[str] = []
     changed = 0
-    for _unit, (text, counts, n, unit_problems), _ in run_scan(args, ruleset, inputs, step, cache_dir):
+    for _unit, (text, counts, n, unit_problems), _ in run_scan(args, ruleset, inputs, step, cache_dir, read_only=True):
         sys.stdout.write(text)
         applied.update(counts)
         changed += n
@@ -321,9 +351,14 @@ def cmd_apply(args) -> int:
 
     inputs = input_paths(args)
     ruleset = ruleset_of(args)
-    discover(inputs)  # a wrong path is refused before anything is written
+    files = discover(inputs)  # a wrong path is refused before anything is written
     out_dir = Path(args.out)
     check_output_dir(out_dir, inputs)
+    if not args.diff:
+        from cleaner.decisions import protected_stores
+
+        refuse_store_in_folder(out_dir, files, None if args.no_cache else Path(args.cache) if args.cache
+                               else out_dir / ".cache", protected_stores(args.db, out_dir))
     with open_store(args, out_dir, inputs, create=False, migrate=not args.diff) as store:
         decisions, store_path = store.all(), store.path
     if args.diff:
@@ -339,6 +374,7 @@ def cmd_apply(args) -> int:
         out_dir,
         auto=args.auto,
         unsafe=args.unsafe,
+        min_confidence=args.min_confidence,
         inputs=inputs,
         rules_version=ruleset.version,
         problems=problems,
@@ -346,6 +382,8 @@ def cmd_apply(args) -> int:
     applied = sum(summary.applied.values())
     by_code = ", ".join(f"{c} {n}" for c, n in sorted(summary.applied.items()))
     mode = "accepted" + (" + safe" if args.auto else "") + (" + unsafe" if args.unsafe else "")
+    if args.unsafe and args.min_confidence:
+        mode += f" (confidence >= {args.min_confidence:g})"
     print(f"cleaned {plural(summary.documents, 'document')} in {plural(summary.files, 'file')} into {out_dir}/ ({mode} fixes)")
     print(f"  applied {plural(applied, 'fix', 'fixes')} in {plural(summary.changed, 'document')}" + (f": {by_code}" if by_code else ""))
     if summary.pending:
@@ -374,6 +412,10 @@ def cmd_review(args) -> int:
     from cleaner.corpus import check_cache_dir
 
     check_cache_dir(Path(args.cache) if args.cache else out_dir / ".cache", inputs)
+    from cleaner.decisions import protected_stores
+
+    refuse_store_in_folder(out_dir, [u.source for u in units if u.part == 0], None if args.no_cache else
+                           Path(args.cache) if args.cache else out_dir / ".cache", protected_stores(args.db, out_dir))
     store = open_store(args, out_dir, inputs, create=True)
     setup = Setup(
         inputs=inputs, units=units, scanner=make_scanner(args, ruleset), ruleset=ruleset,
@@ -398,6 +440,7 @@ def cmd_review(args) -> int:
         if unwritten:
             print(f"  {plural(unwritten, 'accepted fix', 'accepted fixes')} not in {out_dir}/ yet: "
                   f"cleaner apply{' --auto' if args.auto else ''}{' --unsafe' if args.unsafe else ''}"
+                  f"{f' --min-confidence {args.min_confidence:g}' if args.unsafe and args.min_confidence else ''}"
                   f"{'' if args.out == DEFAULT_OUT else ' --out ' + args.out} writes them")
     return EXIT_OK
 
@@ -481,35 +524,53 @@ def cmd_names(args) -> int:
 
 
 def cmd_decisions_export(args) -> int:
-    from cleaner.decisions import export_jsonl
+    from contextlib import nullcontext
 
+    from cleaner.corpus import AtomicOutput
+    from cleaner.decisions import export_jsonl, protected_stores
+
+    if args.output:  # refused before the store is opened
+        refuse_store("-o", Path(args.output), protected_stores(args.db, Path(DEFAULT_OUT)))
+        if Path(args.output).is_dir():
+            raise UserError(f"-o {args.output}: is a folder; give a file name")
     with open_store(args, Path(DEFAULT_OUT), [], create=False, migrate=False) as store:
         if store.conn is None:
             raise UserError(f"{store.path}: no decision store here (cleaner review makes one; --db names another)")
-        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-        try:
-            count = export_jsonl(store, out)
-        finally:
-            if out is not sys.stdout:
-                out.close()
+        if args.output:
+            refuse_store("-o", Path(args.output), [store.path])
+        with AtomicOutput(Path(args.output)) if args.output else nullcontext(sys.stdout) as out:
+            count = export_jsonl(store, out)  # to -o: written in full, or not at all
     print(f"exported {plural(count, 'decision')} from {store.path}" + (f" to {args.output}" if args.output else ""),
           file=sys.stderr)
     return EXIT_OK
+
+
+def stdin_text():
+    """Standard input as text whose undecodable bytes are kept (surrogateescape), to be reported."""
+    import io
+
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # replaced by a text stream (tests)
+        return sys.stdin
+    return io.TextIOWrapper(buffer, encoding="utf-8", errors="surrogateescape")
 
 
 def cmd_decisions_import(args) -> int:
     from cleaner.decisions import import_jsonl
 
     try:
-        handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", errors="surrogateescape")
+        handle = (stdin_text() if args.file == "-"
+                  else open(args.file, encoding="utf-8", errors="surrogateescape"))  # bad bytes: reported per line
     except OSError as exc:
         raise UserError(f"{args.file}: {exc.strerror}") from None
     with open_store(args, Path(DEFAULT_OUT), [], create=True) as store:
         try:
             merge = import_jsonl(store, handle, args.file)
         finally:
-            if handle is not sys.stdin:
+            if args.file != "-":
                 handle.close()
+            elif handle is not sys.stdin:
+                handle.detach()  # sys.stdin stays open
     for line in merge.malformed + merge.conflicts:
         err(line)
     parts = [f"{merge.same} already there"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
+import os
 import re
 import sqlite3
 import time
@@ -59,17 +61,32 @@ def default_reviewer() -> str:
 class DecisionStore:
     """Decisions by finding id; `put` and `clear` commit before they return."""
 
-    def __init__(self, path: Path | str, *, create: bool = True):
+    def __init__(self, path: Path | str, *, create: bool = True, read_only: bool | None = None):
+        """Open (or make, with create) the store at path. A store opened only to be read (read_only,
+        which create=False implies) is opened read-only: no write-ahead-log switch, no upgrade of a
+        version 1 store (its missing columns read as empty), so the file is left exactly as it was."""
         self.path = Path(path)
         self.note = ""  # one line for the user about where the store was found (see locate_store)
+        self.read_only = (not create) if read_only is None else read_only
+        self._columns = _COLUMNS
         existed = self.path.exists()
         if not existed and not create:
             self.conn = None
             return
         if existed:
             _check_ours(self.path)
+        elif self.read_only:
+            raise StoreError(f"{self.path}: no decision store here")
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.read_only:
+            try:
+                self.conn = sqlite3.connect(_uri(self.path), uri=True, isolation_level=None, timeout=10)
+                present = {r[1] for r in self.conn.execute("PRAGMA table_info(decisions)")}
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: not a readable SQLite decision store ({exc}); left untouched") from None
+            self._columns = ", ".join(c if c in present else f"NULL AS {c}" for c in _COLUMNS.split(", "))
+            return
         self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -100,18 +117,18 @@ class DecisionStore:
     def all(self) -> dict[str, Decision]:
         if self.conn is None:
             return {}
-        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM decisions")
+        rows = self.conn.execute(f"SELECT {self._columns} FROM decisions")
         return {r[0]: _decision(r) for r in rows.fetchall()}
 
     def get(self, finding_id: str) -> Decision | None:
         if self.conn is None:
             return None
-        r = self.conn.execute(f"SELECT {_COLUMNS} FROM decisions WHERE finding_id = ?", (finding_id,)).fetchone()
+        r = self.conn.execute(f"SELECT {self._columns} FROM decisions WHERE finding_id = ?", (finding_id,)).fetchone()
         return _decision(r) if r else None
 
     def describe(self, rows: list[tuple[str, str, str, str]]) -> None:
         """Fill in (finding id, code, original, proposed) of decisions stored without them (a version 1 store)."""
-        if self.conn is None or not rows:
+        if self.conn is None or self.read_only or not rows:  # a store only read is left as it was
             return
         with self.conn:
             self.conn.execute("BEGIN")
@@ -161,6 +178,8 @@ class DecisionStore:
     def _require(self) -> None:
         if self.conn is None:
             raise StoreError(f"{self.path}: no decision store here")
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
 
 
 _COLUMNS = "finding_id, doc, doc_sha256, verdict, replacement, reviewer, time, code, original, proposed"
@@ -170,10 +189,20 @@ def _decision(r) -> Decision:
     return Decision(r[0], r[1], r[2], Verdict(r[3]), r[4], r[5], r[6], code=r[7] or "", original=r[8], proposed=r[9])
 
 
+def _uri(path: Path) -> str:
+    """A read-only file: URI for path (a name holding ? or # is not cut short). Without a write-ahead
+    log beside it (nobody has it open, every write is in the file) it is also immutable, so SQLite
+    does not leave a -wal and a -shm file beside a store it only read."""
+    from urllib.parse import quote
+
+    quiet = not any(path.with_name(path.name + s).exists() for s in ("-wal", "-journal"))
+    return "file:" + quote(os.fsencode(path.absolute()), safe="/") + "?mode=ro" + ("&immutable=1" if quiet else "")
+
+
 def _check_ours(path: Path) -> None:
     """Refuse a file that is not a cleaner decision store, without writing to it."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(_uri(path), uri=True)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -248,6 +277,38 @@ def locate_store(db: str | None, out_dir: Path, inputs: list[str], *, migrate: b
     return Location(path)
 
 
+SIDECARS = {"": "", "-wal": "write-ahead log", "-shm": "shared-memory index", "-journal": "rollback journal"}
+
+
+def protected_stores(db: str | None, out_dir: Path) -> list[Path]:
+    """The decision stores an output file must never be: --db, else cleaner.toml's (or the default)
+    and a store at an old default that would be read in its stead."""
+    if db:
+        return [Path(db)]
+    path = configured_store()
+    return [path, *(old for old in dict.fromkeys((out_dir / OLD_NAME, Path("reviewed") / OLD_NAME)) if old.is_file())]
+
+
+def store_hit(target: Path, stores: list[Path]) -> str | None:
+    """How target is one of the stores, or a file SQLite keeps beside one (its -wal, -shm or
+    -journal, beside the name or beside the file a symlink leads to); None when it is neither.
+    Symlinks are resolved and hard links compared, so no path to the store slips through."""
+    resolved = target.resolve()
+    for store in stores:
+        for base in dict.fromkeys((Path(os.path.abspath(store)), store.resolve())):
+            for suffix, what in SIDECARS.items():
+                candidate = base.with_name(base.name + suffix)
+                same = resolved == candidate.resolve()
+                if not same and target.exists() and candidate.exists():
+                    try:
+                        same = os.path.samefile(target, candidate)
+                    except OSError:
+                        pass
+                if same:
+                    return f"the decision store {store}" if not suffix else f"the {what} of the decision store {store}"
+    return None
+
+
 def inside_input(path: Path, inputs: list[str]) -> str | None:
     """The input path (as given) that path is, or lies inside; None when it is outside every input."""
     resolved = path.resolve()
@@ -263,7 +324,7 @@ def copy_store(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(_uri(source), uri=True)
     dst = sqlite3.connect(partial)
     try:
         src.backup(dst)
@@ -310,11 +371,23 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def parse_decision(line: str) -> Decision:
-    """A Decision from one exported line (ValueError says what is wrong)."""
+    """A Decision from one exported line (ValueError says what is wrong).
+
+    The line may hold bytes that were not UTF-8 (read with surrogateescape: they are refused here,
+    with their column); every string must be encodable (no lone surrogate such as "\\ud800"), and
+    the time must be an ISO 8601 time or a finite number of seconds that datetime can show, so what
+    is imported can be stored and exported again."""
+    bad = next((i for i, ch in enumerate(line) if "\udc80" <= ch <= "\udcff"), None)
+    if bad is not None:
+        raise ValueError(f"not UTF-8 (byte 0x{ord(line[bad]) - 0xDC00:02x} at column {bad + 1})")
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise ValueError("not JSON that can be read (nested too deeply)") from None
+    except ValueError:  # an integer of thousands of digits
+        raise ValueError("not JSON that can be read (a number too long to convert)") from None
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     for key in ("id", "doc", "sha256", "verdict"):
@@ -329,24 +402,49 @@ def parse_decision(line: str) -> Decision:
     for key in ("code", "original", "replacement", "proposed", "reviewer"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise ValueError(f"{key!r} is not a string")
-    stamp = data.get("time")
-    if isinstance(stamp, str):
-        try:
-            stamp = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            raise ValueError(f"'time' is not an ISO 8601 time: {stamp!r}") from None
-    elif stamp is None:
-        stamp = time.time()
-    elif not isinstance(stamp, (int, float)) or isinstance(stamp, bool):
-        raise ValueError("'time' is neither an ISO 8601 time nor a number")
+    for key in ("id", "doc", "code", "original", "replacement", "proposed", "reviewer"):
+        if isinstance(data.get(key), str):
+            try:
+                data[key].encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError(f"{key!r} holds a lone surrogate ({data[key][exc.start]!r})") from None
+    stamp = _stamp(data.get("time"))
     edited = bool(data.get("edited", False))
     replacement = data.get("replacement")
     return Decision(
         data["id"], data["doc"], data["sha256"], verdict,
-        replacement if edited else None, data.get("reviewer") or "unknown", float(stamp),
+        replacement if edited else None, data.get("reviewer") or "unknown", stamp,
         code=data.get("code") or "", original=data.get("original"),
         proposed=data["proposed"] if "proposed" in data else (None if edited else replacement),
     )
+
+
+def _stamp(value) -> float:
+    """Seconds since the epoch from an exported `time` (ISO 8601, or a number); now when missing.
+    ValueError unless it is a finite time within datetime's years 1 to 9999 (what export writes)."""
+    if value is None:
+        return time.time()
+    if isinstance(value, str):
+        try:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"'time' is not an ISO 8601 time: {value[:60]!r}") from None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            stamp = float(value)
+        except OverflowError:  # an integer beyond any float
+            raise ValueError(f"'time' is out of range (years 1 to 9999): a number of {len(str(abs(value)))} "
+                             "digits") from None
+    else:
+        raise ValueError("'time' is neither an ISO 8601 time nor a number")
+    if not math.isfinite(stamp):
+        raise ValueError(f"'time' is not a finite number: {value}")
+    try:
+        _iso(stamp)
+    except (ValueError, OverflowError, OSError):
+        shown = repr(value[:60]) if isinstance(value, str) else f"{stamp:.6g}"
+        raise ValueError(f"'time' is out of range (years 1 to 9999): {shown}") from None
+    return stamp
 
 
 @dataclass
@@ -365,8 +463,9 @@ def _effective(d: Decision) -> tuple[str, str | None]:
 
 def import_jsonl(store: DecisionStore, lines, name: str) -> Merge:
     """Merge exported decisions into the store: new ones are added, identical ones counted, and a
-    different verdict (or edit) on a finding the store already decided is a conflict, reported and
-    left as the store has it. Malformed lines are reported with name:line; the rest is imported."""
+    different verdict (or edit) on a finding the store already decided, or one made on another
+    version of the document (another sha256), is a conflict, reported and left as the store has it.
+    Malformed lines are reported with name:line; the rest is imported."""
     merge = Merge()
     existing = store.all()
     new: dict[str, Decision] = {}
@@ -383,17 +482,15 @@ def import_jsonl(store: DecisionStore, lines, name: str) -> Merge:
         if have is None:
             new[d.finding_id], where[d.finding_id] = d, number
             continue
-        if _effective(have) == _effective(d):
-            if have.doc_sha256 != d.doc_sha256 and d.time > have.time and d.finding_id not in new:
-                new[d.finding_id] = d  # the same verdict on a newer version of the document
-            else:
-                merge.same += 1
+        other_doc = have.doc_sha256 != d.doc_sha256  # made on another version of the document
+        if _effective(have) == _effective(d) and not other_doc:
+            merge.same += 1
             continue
         what = f"{d.doc} {d.code or have.code or '?'} {(d.original or have.original or '')[:40]!r}".rstrip()
         here = "the store" if d.finding_id not in new else f"line {where[d.finding_id]}"
         merge.conflicts.append(
-            f"{name}:{number}: conflict on finding {d.finding_id} ({what}): {here} has {_said(have)}, "
-            f"this line {_said(d)}; kept {here}'s"
+            f"{name}:{number}: conflict on finding {d.finding_id} ({what}): {here} has {_said(have, other_doc)}, "
+            f"this line {_said(d, other_doc)}; kept {here}'s"
         )
     if new:
         store.put_many(list(new.values()))
@@ -401,6 +498,7 @@ def import_jsonl(store: DecisionStore, lines, name: str) -> Merge:
     return merge
 
 
-def _said(d: Decision) -> str:
+def _said(d: Decision, version: bool = False) -> str:
     edit = f" as {d.replacement!r}" if d.replacement is not None else ""
-    return f"{d.verdict.value}{edit} by {d.reviewer}"
+    on = f" on the document with sha256 {d.doc_sha256[:12]}…" if version else ""
+    return f"{d.verdict.value}{edit} by {d.reviewer}{on}"

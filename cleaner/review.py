@@ -339,6 +339,7 @@ class Session:
             out_dir,
             auto=auto,
             unsafe=unsafe,
+            min_confidence=min_confidence,
             inputs=inputs,
             rules_version=rules_version,
             problems=[],

@@ -219,3 +219,231 @@ def test_apply_from_inside_the_corpus_needs_no_store(work, capsys, monkeypatch):
     status, out, err = run(capsys, "apply", ".", "--rules", RULES, "--auto", "--out", "../out", "-q", "-j", "1")
     assert status == 0, err
     assert "applied 42 fixes" in out and not (work / "corpus" / ".cleaner").exists()
+
+
+# ---------------------------------------------------------------- the store is never an output
+
+
+def store_bytes() -> bytes:
+    return STORE.read_bytes()
+
+
+@pytest.mark.parametrize("argv", [
+    ("decisions", "export", "-o", ".cleaner/decisions.sqlite"),
+    ("decisions", "export", "-o", "./.cleaner/../.cleaner/decisions.sqlite"),
+    ("decisions", "export", "-o", "link"),  # a symlink to the store
+    ("decisions", "export", "-o", ".cleaner/decisions.sqlite-wal"),
+    ("decisions", "export", "-o", ".cleaner/decisions.sqlite-journal"),
+    ("scan", "corpus", "-q", "-o", ".cleaner/decisions.sqlite"),
+    ("scan", "corpus", "-q", "--statistics", "-o", ".cleaner/decisions.sqlite-shm"),
+    ("scan", "corpus", "-q", "-o", "link"),
+])
+def test_an_output_file_is_never_the_decision_store(work, capsys, argv):
+    (f, *_) = unsafe_findings(capsys)
+    with DecisionStore(STORE) as store:
+        store.put(decision(f))
+    before = store_bytes()
+    Path("link").symlink_to(STORE)
+    status, out, err = run(capsys, *argv[:2], *(("--rules", RULES, "-j", "1") if argv[0] == "scan" else ()), *argv[2:])
+    assert status == 2 and len(err.splitlines()) == 1, err
+    assert "decision store .cleaner/decisions.sqlite; write it elsewhere" in err
+    assert store_bytes() == before and not list(STORE.parent.glob(".decisions.sqlite*.tmp"))
+    with DecisionStore(STORE) as store:
+        assert list(store.all()) == [f["id"]]
+
+
+def test_cleaner_toml_and_db_stores_are_protected_too(work, capsys):
+    Path("cleaner.toml").write_text('decisions = "review/store.sqlite"\n')
+    with DecisionStore("review/store.sqlite") as store:
+        store.put(decision(unsafe_findings(capsys)[0]))
+    status, _, err = run(capsys, "decisions", "export", "-o", "review/store.sqlite")
+    assert status == 2 and "is the decision store review/store.sqlite" in err
+    status, _, err = run(capsys, "scan", "--rules", RULES, "-q", "-o", "other.sqlite", "--db", "other.sqlite")
+    assert status == 2 and "is the decision store other.sqlite" in err and not Path("other.sqlite").exists()
+
+
+def test_apply_never_writes_its_manifest_or_cache_over_the_store(work, capsys):
+    (f, *_) = unsafe_findings(capsys)
+    for db in ("out/manifest.json", "out/changes.txt", "out/.cache/findings.sqlite"):
+        with DecisionStore(db) as store:
+            store.put(decision(f))
+        before = Path(db).read_bytes()
+        status, out, err = run(capsys, "apply", "--rules", RULES, "--out", "out", "--db", db, "-q", "-j", "1")
+        assert status == 2 and f"would overwrite the decision store {db}" in err and len(err.splitlines()) == 1
+        assert Path(db).read_bytes() == before
+        Path(db).unlink()
+    # an input file of the same name as the store, written into --out
+    (work / "corpus" / "decisions.txt").write_text("Title\n\nSource link\n")
+    with DecisionStore("out/decisions.txt") as store:
+        store.put(decision(f))
+    status, _, err = run(capsys, "apply", "--rules", RULES, "--out", "out", "--db", "out/decisions.txt", "-q", "-j", "1")
+    assert status == 2 and "out/decisions.txt would overwrite the decision store" in err
+    status, _, err = run(capsys, "apply", "--rules", RULES, "--out", "out", "--db", "out/decisions.txt", "-q", "-j", "1",
+                         "--diff")  # writes nothing: nothing to refuse
+    assert status == 1 and "overwrite" not in err
+    status, _, err = run(capsys, "review", "--rules", RULES, "--out", "out", "--db", "out/decisions.txt")
+    assert status == 2 and "out/decisions.txt would overwrite the decision store" in err  # before the screen opens
+
+
+def test_export_o_is_written_in_full_or_not_at_all(work, capsys, monkeypatch):
+    fs = unsafe_findings(capsys)
+    with DecisionStore(STORE) as store:
+        store.put(decision(fs[0]))
+        store.put(decision(fs[1]))
+    Path("d.jsonl").write_text("earlier export\n")
+    import cleaner.decisions
+
+    real, calls = cleaner.decisions.decision_json, []
+
+    def failing(d):
+        calls.append(d)
+        if len(calls) == 2:
+            raise RuntimeError("killed half-way")
+        return real(d)
+
+    monkeypatch.setattr(cleaner.decisions, "decision_json", failing)
+    with pytest.raises(RuntimeError):
+        main(["decisions", "export", "-o", "d.jsonl"])
+    assert Path("d.jsonl").read_text() == "earlier export\n"
+    assert [p.name for p in Path(".").iterdir() if p.name.startswith(".d.jsonl")] == []
+    monkeypatch.setattr(cleaner.decisions, "decision_json", real)
+    status, _, _ = run(capsys, "decisions", "export", "-o", "d.jsonl")
+    assert status == 0 and len(Path("d.jsonl").read_text().splitlines()) == 2
+
+
+# ---------------------------------------------------------------- hostile import lines
+
+
+def good_line(f: dict, **extra) -> str:
+    return json.dumps({"id": f["id"], "doc": f["doc"], "sha256": sha(f["doc"]), "verdict": "accepted",
+                       "reviewer": "cy", "time": "2024-01-02T03:04:05Z", **extra})
+
+
+HOSTILE = {  # how a line goes wrong -> (its text from a good line, what the report says)
+    "huge integer time": (lambda s: s.replace('"2024-01-02T03:04:05Z"', "1" + "0" * 400), "'time' is out of range"),
+    "NaN time": (lambda s: s.replace('"2024-01-02T03:04:05Z"', "NaN"), "'time' is not a finite number"),
+    "infinite time": (lambda s: s.replace('"2024-01-02T03:04:05Z"', "1e999"), "'time' is not a finite number"),
+    "time past year 9999": (lambda s: s.replace('"2024-01-02T03:04:05Z"', "1e20"), "'time' is out of range"),
+    "ISO time before year 1": (lambda s: s.replace("2024-01-02T03:04:05Z", "0001-01-01T00:00:00+05:00"),
+                               "'time' is out of range"),
+    "lone surrogate": (lambda s: s.replace('"cy"', '"\\ud800"'), "'reviewer' holds a lone surrogate"),
+    "nested too deeply": (lambda s: "[" * 100_000, "nested too deeply"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_import_line_is_one_stderr_line_and_the_rest_is_imported(work, capsys, case):
+    fs = unsafe_findings(capsys)
+    make, says = HOSTILE[case]
+    Path("in.jsonl").write_text("\n".join([good_line(fs[0]), make(good_line(fs[1])), good_line(fs[2])]) + "\n")
+    status, out, err = run(capsys, "decisions", "import", "in.jsonl")
+    assert status == 2
+    (line,) = err.splitlines()
+    assert line.startswith("cleaner: in.jsonl:2: ") and says in line, line
+    assert "imported 2 decisions" in out and "1 malformed line skipped" in out
+    status, out, err = run(capsys, "decisions", "export")  # what was imported exports again
+    assert status == 0 and len(out.splitlines()) == 2, err
+
+
+def test_undecodable_bytes_in_an_import_line_are_reported_with_the_line(work, capsys):
+    fs = unsafe_findings(capsys)
+    bad = good_line(fs[1]).encode().replace(b'"cy"', b'"c\xffy"')
+    Path("in.jsonl").write_bytes(b"\n".join([good_line(fs[0]).encode(), bad, good_line(fs[2]).encode()]) + b"\n")
+    status, out, err = run(capsys, "decisions", "import", "in.jsonl")
+    assert status == 2
+    (line,) = err.splitlines()
+    assert line.startswith("cleaner: in.jsonl:2: not UTF-8 (byte 0xff at column ")
+    assert "imported 2 decisions" in out
+    with DecisionStore(STORE) as store:
+        assert set(store.all()) == {fs[0]["id"], fs[2]["id"]}
+
+
+def test_import_from_stdin_with_undecodable_bytes(work, capsys, monkeypatch):
+    import io
+
+    fs = unsafe_findings(capsys)
+    data = good_line(fs[0]).encode() + b"\n" + b'{"id": "\xff"}\n'
+
+    class Stdin(io.TextIOWrapper):
+        pass
+
+    monkeypatch.setattr("sys.stdin", Stdin(io.BytesIO(data), encoding="utf-8"))
+    status, out, err = run(capsys, "decisions", "import", "-")
+    assert status == 2 and err.startswith("cleaner: -:2: not UTF-8") and "imported 1 decision" in out
+
+
+# ---------------------------------------------------------------- import never overwrites
+
+
+def test_import_never_overwrites_a_decision_made_on_another_version_of_the_document(work, capsys):
+    (f, *_) = unsafe_findings(capsys)
+    with DecisionStore(STORE) as store:  # ann's decision, on the document as it is (sha A)
+        store.put(decision(f))
+    other = "b" * 64  # the same finding id, on another version of the document (sha B), later
+    line = json.dumps({"id": f["id"], "doc": f["doc"], "sha256": other, "verdict": "accepted",
+                       "reviewer": "bob", "time": "2030-01-01T00:00:00Z"})
+    Path("bob.jsonl").write_text(line + "\n")
+    status, out, err = run(capsys, "decisions", "import", "bob.jsonl")
+    assert status == 1, err
+    assert "imported 0 decisions" in out and "1 conflict left as the store has it" in out
+    (msg,) = err.splitlines()
+    assert msg.startswith(f"cleaner: bob.jsonl:1: conflict on finding {f['id']}") and msg.endswith("kept the store's")
+    assert f"accepted by ann on the document with sha256 {sha(f['doc'])[:12]}" in msg
+    assert "this line accepted by bob on the document with sha256 bbbbbbbbbbbb" in msg
+    with DecisionStore(STORE) as store:
+        d = store.get(f["id"])
+    assert (d.reviewer, d.doc_sha256) == ("ann", sha(f["doc"]))
+
+
+# ---------------------------------------------------------------- a store that is only read is left as it was
+
+
+def version_1_store(path: Path, rows: list[tuple]) -> None:
+    """A store as cleaner made it before schema 2 (git show 993e821:cleaner/decisions.py)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA application_id=1668050546")
+    conn.execute("PRAGMA user_version=1")
+    conn.executescript(
+        "CREATE TABLE IF NOT EXISTS decisions (finding_id TEXT PRIMARY KEY, doc TEXT NOT NULL, doc_sha256 TEXT NOT NULL,"
+        " verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'rejected')), replacement TEXT,"
+        " reviewer TEXT NOT NULL, time REAL NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY AUTOINCREMENT, finding_id TEXT NOT NULL,"
+        " action TEXT NOT NULL, replacement TEXT, reviewer TEXT NOT NULL, time REAL NOT NULL);"
+    )
+    conn.executemany("INSERT INTO decisions VALUES (?, ?, ?, ?, NULL, 'old', 1.5e9)", rows)
+    conn.close()
+
+
+def test_reading_an_old_store_where_it_is_leaves_its_bytes_as_they_were(work, capsys):
+    fs = findings(capsys, "--select", "NM001")
+    old = Path("reviewed") / "decisions.sqlite"
+    version_1_store(old, [(fs[0]["id"], fs[0]["doc"], sha(fs[0]["doc"]), "rejected")])
+    before, files = old.read_bytes(), sorted(p.name for p in old.parent.iterdir())
+    status, out, err = run(capsys, "scan", "corpus", "--rules", RULES, "--statistics", "--select", "NM001", "-j", "1",
+                           "--no-cache")
+    assert status == 0 and "using the decisions in reviewed/decisions.sqlite" in err
+    assert out.splitlines()[0].split()[-2:] == ["1", "rejected"]  # read, with the columns it lacks
+    status, _, err = run(capsys, "apply", "--rules", RULES, "--diff", "--select", "NM001", "-j", "1", "--no-cache")
+    assert status == 0, err
+    status, out, _ = run(capsys, "decisions", "export")
+    assert json.loads(out)["code"] is None
+    assert old.read_bytes() == before and sorted(p.name for p in old.parent.iterdir()) == files
+    conn = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    conn.close()
+    assert not STORE.exists()
+
+
+def test_a_store_opened_only_to_be_read_refuses_writes(work):
+    version_1_store(STORE, [("f1", "a.txt", "1" * 64, "accepted")])
+    before = STORE.read_bytes()
+    from cleaner.decisions import StoreError
+
+    with DecisionStore(STORE, create=False) as store:
+        assert store.get("f1").code == ""
+        with pytest.raises(StoreError):
+            store.clear("f1")
+    assert STORE.read_bytes() == before

@@ -92,3 +92,31 @@ def test_apply_diff_without_changes_exits_0(work, capsys):
     status, out, err = run(capsys, "apply", "--rules", RULES, "--select", "BP001", "--diff")
     assert status == 0 and out == ""
     assert "would apply 0 fixes in 0 documents" in err
+
+
+def test_apply_diff_reads_an_existing_cache_and_writes_nothing_into_it(work, capsys):
+    status, _, err = run(capsys, "apply", "--rules", RULES, "--select", "BP001", "-q", "-j", "1")
+    assert status == 0, err
+    cache = work / "reviewed" / ".cache"
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in cache.iterdir()}
+    assert "findings.sqlite" in before
+    # other rules and another step: a scan that would add entries to the cache
+    status, out, err = run(capsys, "apply", "--rules", RULES, "--auto", "--select", "BP001,TY001", "--diff", "-j", "1")
+    assert status == 1 and "+Blinken reminded the mayor that the United States had provided $650 million" in out
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in cache.iterdir()} == before
+    status, out2, _ = run(capsys, "apply", "--rules", RULES, "--auto", "--select", "BP001,TY001", "--diff", "-j", "1",
+                          "--no-cache")
+    assert out2 == out  # what the cache gave is what a scan gives
+
+
+def test_min_confidence_is_in_the_manifest_and_the_summary(work, capsys):
+    status, out, _ = run(capsys, "apply", "--rules", RULES, "--auto", "--unsafe", "--min-confidence", "0.95", "-j", "1",
+                         "-q")
+    assert status == 0
+    assert "into reviewed/ (accepted + safe + unsafe (confidence >= 0.95) fixes)" in out
+    manifest = json.loads((work / "reviewed" / "manifest.json").read_text())
+    assert manifest["mode"] == {"auto": True, "unsafe": True, "min_confidence": 0.95}
+    status, out, _ = run(capsys, "apply", "--rules", RULES, "--unsafe", "-j", "1", "-q")
+    assert "into reviewed/ (accepted + unsafe fixes)" in out
+    manifest = json.loads((work / "reviewed" / "manifest.json").read_text())
+    assert manifest["mode"] == {"auto": False, "unsafe": True, "min_confidence": 0.0}

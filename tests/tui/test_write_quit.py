@@ -143,3 +143,41 @@ async def test_the_store_note_shows_and_old_decisions_get_their_finding_describe
     with DecisionStore(workdir / ".cleaner" / "decisions.sqlite") as store:
         d = store.get(f.id)
     assert (d.code, d.original, d.proposed) == (f.code, f.original, f.replacement)
+
+
+async def test_w_warns_when_the_folder_was_written_with_another_min_confidence(workdir):
+    apply("--unsafe", "--min-confidence", "0.9", out="W")  # BP010 (confidence 0.8) stays out
+    setup = make_setup(workdir, out_dir=Path("W"), unsafe=True)  # the session takes every unsafe fix
+    app = ReviewApp(setup)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("w")
+        await written(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.title_text == "Rewrite W/ with accepted + unsafe fixes (--unsafe)?"
+        body = str(app.screen.body)
+        assert ("W/ was written with accepted + unsafe (confidence >= 0.9) fixes (--unsafe --min-confidence 0.9); "
+                "this session writes accepted + unsafe fixes (--unsafe).") in body
+        assert "Now in W/: 0 fixes in 0 documents." in body and "w writes 1 fix in 1 document" in body
+        await pilot.press("n")
+    setup.store.close()
+
+
+async def test_a_manifest_without_min_confidence_reads_as_no_threshold(workdir):
+    import json
+
+    apply("--unsafe", out="W")
+    manifest = json.loads((workdir / "W" / "manifest.json").read_text())
+    del manifest["mode"]["min_confidence"]  # as cleaner wrote it before recording the threshold
+    (workdir / "W" / "manifest.json").write_text(json.dumps(manifest))
+    setup = make_setup(workdir, out_dir=Path("W"), unsafe=True, min_confidence=0.5)  # 0.8 >= 0.5: the same fixes
+    app = ReviewApp(setup)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(app, pilot)
+        assert screen.differences(manifest) == [
+            "W/ was written with accepted + unsafe fixes (--unsafe); this session writes accepted + unsafe "
+            "(confidence >= 0.5) fixes (--unsafe --min-confidence 0.5)."
+        ]
+        setup.min_confidence = 0.0
+        assert screen.differences(manifest) == []
+    setup.store.close()

@@ -46,7 +46,10 @@ class Planned(Message):
         self.summary, self.differences, self.before, self.then_quit = summary, differences, before, then_quit
 
 
-def mode_name(auto: bool, unsafe: bool) -> str:
+def mode_name(auto: bool, unsafe: bool, min_confidence: float = 0.0) -> str:
+    if unsafe and min_confidence:
+        flags = f"{'--auto ' if auto else ''}--unsafe --min-confidence {min_confidence:g}"
+        return f"accepted{' + safe' if auto else ''} + unsafe (confidence >= {min_confidence:g}) fixes ({flags})"
     if auto and unsafe:
         return "accepted + safe + unsafe fixes (--auto --unsafe)"
     if auto:
@@ -54,6 +57,14 @@ def mode_name(auto: bool, unsafe: bool) -> str:
     if unsafe:
         return "accepted + unsafe fixes (--unsafe)"
     return "accepted fixes only (no --auto)"
+
+
+def _threshold(mode: dict) -> float:
+    """The --min-confidence a manifest's unsafe fixes met (0 without --unsafe, or in a manifest older than it)."""
+    value = mode.get("min_confidence")
+    if not mode.get("unsafe") or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0.0
+    return float(value)
 
 
 class Written(Message):
@@ -454,10 +465,10 @@ class ReviewScreen(Screen):
             return [f"{out}manifest.json cannot be read: the folder may not be cleaner's output"]
         found = []
         mode = before.get("mode") or {}
-        was = (bool(mode.get("auto")), bool(mode.get("unsafe")))
-        if was != (setup.auto, setup.unsafe):
-            found.append(f"{out} was written with {mode_name(*was)}; this session writes "
-                         f"{mode_name(setup.auto, setup.unsafe)}.")
+        was = (bool(mode.get("auto")), bool(mode.get("unsafe")), _threshold(mode))
+        now = (setup.auto, setup.unsafe, setup.min_confidence if setup.unsafe else 0.0)
+        if was != now:
+            found.append(f"{out} was written with {mode_name(*was)}; this session writes {mode_name(*now)}.")
         if before.get("inputs") not in (None, setup.inputs):
             found.append(f"{out} holds a cleaned copy of {' '.join(map(str, before['inputs']))}; "
                          f"this session reviews {' '.join(setup.inputs)}.")
@@ -502,7 +513,8 @@ class ReviewScreen(Screen):
                 self.say(f"nothing written: {out} is as it was")
 
         self.app.push_screen(
-            ConfirmScreen(f"Rewrite {out} with {mode_name(self.setup.auto, self.setup.unsafe)}?", body), done
+            ConfirmScreen(f"Rewrite {out} with "
+                          f"{mode_name(self.setup.auto, self.setup.unsafe, self.setup.min_confidence)}?", body), done
         )
 
     def start_write(self, then_quit: bool = False) -> None:

@@ -417,8 +417,25 @@ def _gz(t: Path) -> list[Path]:
     return [t / "gz"]
 
 
-simple("scan a folder of only .gz files", _gz, lambda t: ["scan", "gz", "--rules", RULES], exit_2)
-simple("scan a .jsonl.gz file", _gz, lambda t: ["scan", "gz/a.jsonl.gz", "--rules", RULES, "-q"], exit_2)
+def _unread(t: Path) -> list[Path]:
+    import bz2
+    import lzma
+
+    (t / "cz").mkdir()
+    (t / "cz" / "a.jsonl.bz2").write_bytes(bz2.compress(b'{"text": "Kiev"}\n'))
+    (t / "cz" / "b.jsonl.xz").write_bytes(lzma.compress(b'{"text": "Kiev"}\n'))
+    return [t / "cz"]
+
+
+def two_findings(tmp: Path, r: Result) -> str | None:
+    """gzip JSONL and text are read: Kiev -> Kyiv found in both (exit 0)."""
+    return None if r.code == 0 and "2 findings in 2 files" in r.err else "expected 2 findings in 2 files, exit 0"
+
+
+# gzip (and zstd) corpora are read; bz2 and xz are named as not read yet
+simple("scan a folder of .gz files (read)", _gz, lambda t: ["scan", "gz", "--rules", RULES, "--select", "NM"],
+       two_findings)
+simple("scan a folder of only .bz2/.xz files", _unread, lambda t: ["scan", "cz", "--rules", RULES], exit_2)
 
 
 def _newline(t: Path) -> list[Path]:

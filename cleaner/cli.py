@@ -287,7 +287,7 @@ def scan_statistics(args, ruleset: RuleSet, inputs: list[str], cache_dir: Path, 
 
     codes: Counter = Counter()
     sources: Counter = Counter()
-    ids: dict[str, tuple[str, str]] = {}
+    ids: dict[str, tuple[str, str, str]] = {}  # finding id -> (code, applicability, document sha256)
     problems: list[str] = []
     total = files = 0
     for unit, (c, s, i, count, unit_problems), _ in run_scan(args, ruleset, inputs, StatsStep(), cache_dir):
@@ -302,7 +302,9 @@ def scan_statistics(args, ruleset: RuleSet, inputs: list[str], cache_dir: Path, 
     verdicts = None
     if decided:
         verdicts = Counter(
-            (ids[fid][0], d.verdict.value) for fid, d in decided.items() if fid in ids and ids[fid][1] == d.doc_sha256
+            (ids[fid][0], ids[fid][1], d.verdict.value)
+            for fid, d in decided.items()
+            if fid in ids and ids[fid][2] == d.doc_sha256
         )
     for line in format_statistics(codes, sources, ruleset, verdicts):
         out.write(line + "\n")

@@ -40,7 +40,7 @@ class StatsStep:
 
     @property
     def cache_tag(self) -> str:
-        return "statistics:v1"
+        return "statistics:v2"
 
     def __call__(self, result) -> tuple[Counter, Counter, dict[str, tuple[str, str]], int, list[str]]:
         codes: Counter = Counter()
@@ -51,26 +51,28 @@ class StatsStep:
             source = docs[doc].source if doc in docs else ""
             sha = docs[doc].sha256 if doc in docs else ""
             for f in found:
-                codes[f.code] += 1
+                # by the finding's own applicability: a demoted structural finding counts as unsafe
+                codes[(f.code, str(f.applicability))] += 1
                 sources[(source, f.code)] += 1
-                ids[f.id] = (f.code, sha)
+                ids[f.id] = (f.code, str(f.applicability), sha)
         return codes, sources, ids, sum(codes.values()), result.problems
 
 
 def format_statistics(
     codes: Counter, sources: Counter, ruleset, verdicts: Counter | None = None
 ) -> list[str]:
-    """Like `ruff --statistics`: count, code, name, applicability per rule (most frequent first),
-    then per source; with the store's verdicts, how many of each code are accepted / rejected."""
+    """Like `ruff --statistics`: count, code, name, applicability per rule and applicability of its
+    findings (a rule's safe findings that were made unsafe count apart; most frequent first), then per
+    source; with the store's verdicts, how many of each are accepted / rejected."""
     lines = []
     width = max((len(str(n)) for n in codes.values()), default=1)
-    names = max((len(ruleset.by_code[c].name) for c in codes if c in ruleset.by_code), default=4)
-    for code, n in sorted(codes.items(), key=lambda kv: (-kv[1], kv[0])):
+    names = max((len(ruleset.by_code[c].name) for c, _ in codes if c in ruleset.by_code), default=4)
+    for (code, app), n in sorted(codes.items(), key=lambda kv: (-kv[1], kv[0])):
         rule = ruleset.by_code.get(code)
-        name, app = (rule.name, str(rule.applicability)) if rule else ("?", "?")
+        name = rule.name if rule else "?"
         line = f"{n:>{width}}  {code}  {name:<{names}}  {app:<7}"
         if verdicts is not None:
-            accepted, rejected = verdicts[(code, "accepted")], verdicts[(code, "rejected")]
+            accepted, rejected = verdicts[(code, app, "accepted")], verdicts[(code, app, "rejected")]
             line += f"  {accepted:>{width}} accepted  {rejected:>{width}} rejected"
         lines.append(line.rstrip())
     per_source: dict[str, Counter] = {}

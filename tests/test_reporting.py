@@ -120,3 +120,15 @@ def test_min_confidence_is_in_the_manifest_and_the_summary(work, capsys):
     assert "into reviewed/ (accepted + unsafe fixes)" in out
     manifest = json.loads((work / "reviewed" / "manifest.json").read_text())
     assert manifest["mode"] == {"auto": False, "unsafe": True, "min_confidence": 0.0}
+
+
+def test_statistics_count_a_demoted_structural_finding_as_unsafe(work, capsys):
+    menu = ["Home", "World", "Business", "Sport", "Culture", "Opinion"]
+    body = ["The mayor of the Ukrainian capital urged the United States and Germany to act now, he said on Friday.",
+            "He spoke at the end of the Munich Security Conference, in front of the press and several ministers.",
+            "The German foreign minister took a different approach and expressed sympathy for the plea."]
+    (work / "corpus" / "page.txt").write_text("\n".join(menu + ["Kyiv mayor pleads with US"] + body) + "\n")
+    status, out, _ = run(capsys, "scan", "--rules", RULES, "--statistics", "--select", "BP017", "-q", "--no-cache")
+    rows = sorted(line.split() for line in out.split("by source:")[0].splitlines() if "BP017" in line)
+    # the menu's first line is 6 lines above the article (safe); the 5 next to it are one unsafe block
+    assert rows == [["1", "BP017", "menu-run-outside-text", "safe"], ["1", "BP017", "menu-run-outside-text", "unsafe"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,11 @@ def spans_of(findings: list[Finding]) -> list[list]:
 @pytest.fixture(scope="session")
 def spans():
     return spans_of
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    """A folder holding a copy of the sample corpus in corpus/, made the current directory."""
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

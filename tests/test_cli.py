@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from cleaner.cli import main
+from clirun import run
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = str(ROOT / "rules")
@@ -37,20 +34,6 @@ def tree_hash(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and ".cache" not in p.relative_to(folder).parts
     }
-
-
-@pytest.fixture
-def work(tmp_path, monkeypatch):
-    """A folder holding a copy of the sample corpus, made the current directory."""
-    shutil.copytree(SAMPLE, tmp_path / "corpus")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 # ---------------------------------------------------------------- scan

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
+from clirun import run
 
 from cleaner.cli import main
 from cleaner.decisions import DecisionStore, export_jsonl, import_jsonl
@@ -17,19 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = str(ROOT / "rules")
 SAMPLE = ROOT / "corpus"
 STORE = Path(".cleaner") / "decisions.sqlite"
-
-
-@pytest.fixture
-def work(tmp_path, monkeypatch):
-    shutil.copytree(SAMPLE, tmp_path / "corpus")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def findings(capsys, *extra: str) -> list[dict]:

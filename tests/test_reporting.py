@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
+from clirun import run
 
-from cleaner.cli import main, plural
+from cleaner.cli import plural
 from cleaner.decisions import DecisionStore
 from cleaner.model import Decision, Verdict, sha256_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = str(ROOT / "rules")
 SAMPLE = ROOT / "corpus"
-
-
-@pytest.fixture
-def work(tmp_path, monkeypatch):
-    shutil.copytree(SAMPLE, tmp_path / "corpus")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def test_plural():

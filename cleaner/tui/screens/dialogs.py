@@ -15,13 +15,11 @@ from textual.widgets import Button, Input, Label, Static
 from cleaner.rules import RuleSet
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Ask yes or no; dismissed with True only on y / Enter on Yes."""
+class _ChoiceScreen(ModalScreen):
+    """A title, a body and a row of buttons; a button, or its key, dismisses the screen with its answer."""
 
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
+    BUTTONS: tuple[tuple[str, str, str], ...] = ()  # (label, button id, variant)
+    FOCUS = ""  # the id of the button that has the focus when the dialog opens
 
     def __init__(self, title: str, body: str | Text) -> None:
         super().__init__()
@@ -32,20 +30,37 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(self.title_text, id="dialog-title")
             yield Static(self.body, id="dialog-body")
             with Horizontal(id="dialog-buttons"):
-                yield Button("Yes (y)", variant="primary", id="yes")
-                yield Button("No (n)", id="no")
+                for label, button_id, variant in self.BUTTONS:
+                    yield Button(label, variant=variant, id=button_id)
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.query_one(f"#{self.FOCUS}", Button).focus()
+
+    def answer_of(self, button_id: str | None):
+        return button_id
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        self.dismiss(self.answer_of(event.button.id))
 
-    def action_answer(self, answer: bool) -> None:
+    def action_answer(self, answer) -> None:
         self.dismiss(answer)
 
 
-class QuitScreen(ModalScreen[str]):
+class ConfirmScreen(_ChoiceScreen):
+    """Ask yes or no; dismissed with True only on y / Enter on Yes."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+    BUTTONS = (("Yes (y)", "yes", "primary"), ("No (n)", "no", "default"))
+    FOCUS = "no"
+
+    def answer_of(self, button_id: str | None) -> bool:
+        return button_id == "yes"
+
+
+class QuitScreen(_ChoiceScreen):
     """Quit with accepted fixes not yet written: "write" (then quit), "quit" anyway, or "cancel"."""
 
     BINDINGS = [
@@ -53,28 +68,12 @@ class QuitScreen(ModalScreen[str]):
         Binding("q", "answer('quit')", "Quit anyway"),
         Binding("c,escape", "answer('cancel')", "Cancel"),
     ]
-
-    def __init__(self, title: str, body: str) -> None:
-        super().__init__()
-        self.title_text, self.body = title, body
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label(self.title_text, id="dialog-title")
-            yield Static(self.body, id="dialog-body")
-            with Horizontal(id="dialog-buttons"):
-                yield Button("Write and quit (w)", variant="primary", id="write")
-                yield Button("Quit anyway (q)", variant="error", id="quit")
-                yield Button("Cancel (c)", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id)
-
-    def action_answer(self, answer: str) -> None:
-        self.dismiss(answer)
+    BUTTONS = (
+        ("Write and quit (w)", "write", "primary"),
+        ("Quit anyway (q)", "quit", "error"),
+        ("Cancel (c)", "cancel", "default"),
+    )
+    FOCUS = "cancel"
 
 
 class EditScreen(ModalScreen[str | None]):

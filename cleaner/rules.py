@@ -63,6 +63,8 @@ KINDS: dict[str, dict[str, str]] = {
         "pattern": "regex matching a whole marker line; that line and everything after it is removed",
         "ignore_case": "default true",
         "min_position": "fraction of the text (by characters) that must come before the marker; default 0.5",
+        "max_prose_run": "a safe rule's block holding more prose lines in a row than this, or prose in its "
+        "first 3 lines, goes to a reviewer (the article may go on after a box); default: no check",
     },
     "title-prefix": {
         "pattern": "regex; the part of the first non-blank line it matches at the start is removed",
@@ -126,6 +128,15 @@ KINDS: dict[str, dict[str, str]] = {
         "min_density": "share of non-sentence lines in the window needed (default 0.85)",
         "max_words": "longer lines are never flagged (default 12)",
         "region": "inside | any: only inside the main text, or anywhere (default inside)",
+        **LAYOUT_KEYS,
+    },
+    "comment-thread": {
+        "meta": "regex matching a whole line of comment furniture (Reply, Report, votes, a comment's time)",
+        "heading": "regex matching a whole comments heading line, where the block starts (optional)",
+        "min_meta": "how many such lines make a comment section (default 3)",
+        "max_gap": "most lines between two of them (default 10)",
+        "heading_reach": "how far above the first one a heading is looked for (default 5)",
+        "ignore_case": "default true",
         **LAYOUT_KEYS,
     },
     "learned-line": {
@@ -540,6 +551,7 @@ REQUIRED = {
     "outside-main-text": ("region",),
     "short-line-run": (),
     "dense-region": (),
+    "comment-thread": ("meta",),
     "learned-line": ("scope",),
     "name-alias": (),
     "name-official": (),
@@ -553,7 +565,7 @@ def _check_params(kind: str, params: dict, bad) -> None:
     for key in REQUIRED[kind]:
         if key not in params:
             bad(f"kind {kind} needs '{key}'")
-    for key in ("pattern", "ends_without", "contains", "excludes"):
+    for key in ("pattern", "ends_without", "contains", "excludes", "meta", "heading"):
         if key in params:
             try:
                 re.compile(params[key])
@@ -639,7 +651,8 @@ _BOOL = (lambda v: isinstance(v, bool), "true or false")
 # the value types of the structural and names kinds' keys: (kind or "*", key) -> (test, what it must be)
 OTHER_PARAM_TYPES: dict[tuple[str, str], tuple] = {
     **{("*", k): _WHOLE for k in ("min_distance", "max_words", "keep_near_prose", "min_region", "min_run",
-                                   "window", "min_docs", "good_words", "long_words", "page_menu")},
+                                   "window", "min_docs", "good_words", "long_words", "page_menu",
+                                   "min_meta", "max_gap", "heading_reach", "max_prose_run")},
     **{("*", k): _SHARE for k in ("max_digit_share", "min_density", "min_share")},
     **{("*", k): _BOOL for k in ("skip_digits", "keep_tables", "keep_title", "sentences")},
     ("*", "penalty"): (_number(0, float("inf")), "a number >= 0"),

@@ -21,7 +21,7 @@ from itertools import accumulate, compress, repeat
 from operator import itemgetter
 from re import _constants, _parser  # the pattern parser, to read what a pattern needs of a line
 
-from cleaner.model import Document, Finding
+from cleaner.model import Applicability, Document, Finding
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.names_dict import trie_pattern
 from cleaner.rules import Rule, RuleSet
@@ -29,6 +29,7 @@ from cleaner.text import Line, content_indices, deletion_end, split_lines, word_
 
 SPACES = re.compile(r"\s+")
 DEFAULT_MAX_LENGTH = 200
+_UNSAFE = Applicability.UNSAFE
 OTHER_SPACE = re.compile(r"[^\S \n]")  # white space other than the space (and the line break)
 
 
@@ -202,7 +203,7 @@ class LinePass(Pass):
                     continue
                 if in_range(rule, i) and regex.fullmatch(stripped):
                     start = lines[i].start
-                    findings.append(rule.finding(doc, start, len(text), ""))
+                    findings.append(_marker_finding(rule, doc, lines, content, i))
                     return start
         return None
 
@@ -216,6 +217,46 @@ class LinePass(Pass):
             m = regex.search(body)
             if m and m.start() > 0 and body[: m.start()].strip() and in_range(rule, index):
                 yield rule.finding(doc, title.start + m.start(), title.start + len(title.content), "")
+
+
+PROSE_END = re.compile(r"[.!?…。！？][\"”’»)\]]*\s*$")
+PROSE_LEAD = 3  # a block whose first lines after its marker hold prose may be the article going on
+
+
+def _is_prose(text: str) -> bool:
+    """A sentence-like line: ten words and final punctuation, 25 words, or 120 characters (any script)."""
+    words = word_count(text)
+    return (words >= 10 and PROSE_END.search(text) is not None) or words >= 25 or len(text.strip()) >= 120
+
+
+def prose_in_block(texts: Iterable[str], limit: int) -> str | None:
+    """Why a block whose lines after its marker are `texts` may be the article going on after a box
+    (more than `limit` prose lines in a row, or prose within its first lines), or None."""
+    run = 0
+    for n, text in enumerate(texts):
+        if _is_prose(text):
+            run += 1
+            if n < PROSE_LEAD:
+                return "prose right after the marker"
+            if run > limit:
+                return f"{run} lines of prose in a row"
+        else:
+            run = 0
+    return None
+
+
+def _marker_finding(rule: Rule, doc: Document, lines: list[Line], content: list[int], i: int) -> Finding:
+    """The block from marker line i to the end. A safe rule with `max_prose_run` is safe only by
+    construction: where the block may be the article going on (prose_in_block), the same finding
+    goes to a reviewer."""
+    limit = rule.params.get("max_prose_run")
+    if limit is not None and rule.applicability is Applicability.SAFE:
+        after = content[bisect.bisect_right(content, i):]
+        why = prose_in_block((lines[k].content for k in after), limit)
+        if why is not None:
+            return rule.finding(doc, lines[i].start, len(doc.text), "", applicability=_UNSAFE,
+                                message=f"{rule.message} ({why}: for a reviewer)")
+    return rule.finding(doc, lines[i].start, len(doc.text), "")
 
 
 def _matching(lines: list[Line], indices: list[int], rules: list[tuple[Rule, re.Pattern]], limit: int):

@@ -43,7 +43,7 @@ import numpy as np
 
 from cleaner.model import Applicability, Document, Finding, findings_of
 from cleaner.passes.base import Pass, Settings
-from cleaner.passes.lines import DEFAULT_MAX_LENGTH, normalize_line
+from cleaner.passes.lines import DEFAULT_MAX_LENGTH, normalize_line, prose_in_block
 from cleaner.passes.words import zipf
 from cleaner.rules import Rule, RuleSet
 from cleaner.text import word_count
@@ -251,7 +251,7 @@ def is_sentence(text: str, size: float, good_words: float, long_words: float) ->
     return (size >= good_words and TERMINAL.search(text) is not None) or size >= long_words
 
 
-Marker = tuple[re.Pattern[str], float, bool]
+Marker = tuple[re.Pattern[str], float, bool | int]  # safe: True, False, or safe unless prose (limit)
 ShortKeys = tuple[np.ndarray, list[str], list[str], np.ndarray]  # indexes, texts, keys, counted
 
 
@@ -359,6 +359,9 @@ class Layout:
             for regex, at, safe in markers:
                 if before >= at and regex.fullmatch(stripped):
                     region_stop = min(region_stop, n)
+                    if safe is not True and safe is not False:  # safe unless prose follows (lines.py)
+                        after = map(text.__getitem__, map(slice, starts[n + 1:], f.ends[n + 1:]))
+                        safe = prose_in_block(after, safe) is None
                     if safe:
                         stop = n
                     break
@@ -546,12 +549,13 @@ def _memo(text: str) -> dict[Any, Any]:
 class StructurePass(Pass):
     """outside-main-text, short-line-run and dense-region: judged on each document alone (cacheable)."""
 
-    kinds = frozenset({"outside-main-text", "short-line-run", "dense-region"})
+    kinds = frozenset({"outside-main-text", "short-line-run", "dense-region", "comment-thread"})
 
     def __init__(self, rules: list[Rule], ruleset: RuleSet, settings: Settings):
         super().__init__(rules, ruleset, settings)
         self.markers = [
-            (r.regex(), r.params.get("min_position", 0.5), r.applicability is Applicability.SAFE)
+            (r.regex(), r.params.get("min_position", 0.5),
+             r.params.get("max_prose_run", True) if r.applicability is Applicability.SAFE else False)
             for r in ruleset.rules
             if r.kind == "block-from-marker" and r.enabled and r.prefix == "BP"
         ]
@@ -672,6 +676,7 @@ class StructurePass(Pass):
 
     def _findings(self, doc: Document) -> list[Finding]:
         columns: list[tuple] = []
+        threads: list[Finding] = []  # one finding a block, not one a line
         text = doc.text
         if not text.strip():
             return []
@@ -681,6 +686,9 @@ class StructurePass(Pass):
                 return []
             if not lay.page and rule.kind != "learned-line":
                 continue  # structure is judged on whole pages only; a clean article has no menu
+            if rule.kind == "comment-thread":
+                threads.extend(_comment_threads(rule, lay, doc))
+                continue
             handler = getattr(self, "_" + rule.kind.replace("-", "_"))
             groups = list(handler(rule, lay, doc))
             if not groups:
@@ -692,7 +700,7 @@ class StructurePass(Pass):
                 if not groups:
                     continue
             columns.append(_line_columns(rule, lay, doc, groups))
-        return _most_trusted_per_line(columns)
+        return (_most_trusted_per_line(columns) if columns else []) + threads
 
     def _outside_main_text(
         self, rule: Rule, lay: Layout, doc: Document
@@ -1050,6 +1058,59 @@ def _near_main(lay: Layout, lines: list[int], k: int, j: int, reach: int) -> lis
     else:
         pieces = [(k, j, "inside the main text")]
     return [(a, b, why) for a, b, why in pieces if a < b]
+
+
+THREAD_AFTER = 3  # sentences of the main text a comment thread comes after
+
+
+def _comment_threads(rule: Rule, lay: Layout, doc: Document) -> list[Finding]:
+    """Reader-comment sections found from their shape: at least `min_meta` lines of comment furniture
+    (the rule's `meta`: "Reply", "Report", "Rating: 36 Votes", "2 days ago at 07:52 am", "Posted by …")
+    no more than `max_gap` lines apart, after THREAD_AFTER sentences of the main text. The block runs from a
+    comments heading (`heading`, up to `heading_reach` lines above the first such line; else the
+    short author line just above it) to the last one: one finding for the whole thread."""
+    p = rule.params
+    start, end, _, _ = lay.region()
+    if start > end:
+        return []
+    f = lay.features
+    text, starts, ends = f.text, f.starts, f.ends
+    meta = rule.regex("meta")
+    found = [m.start() for m in re.finditer(rf"^[^\S\n]*(?:{meta.pattern})[^\S\n]*$", text, meta.flags)]
+    lines = sorted({bisect.bisect_right(starts, at) - 1 for at in found})
+    lines = [n for n in lines if n > start and text[starts[n]:ends[n]].strip()]
+    min_meta, max_gap = p.get("min_meta", 3), p.get("max_gap", 10)
+    heading = rule.regex("heading") if p.get("heading") else None
+    reach = p.get("heading_reach", 5)
+    out: list[Finding] = []
+    taken = start
+    k = 0
+    while k < len(lines):
+        group = [lines[k]]
+        k += 1
+        while k < len(lines) and lines[k] - group[-1] <= max_gap:
+            group.append(lines[k])
+            k += 1
+        if len(group) < min_meta:
+            continue
+        first, last = group[0], group[-1]
+        head = None
+        if heading is not None:
+            for n in range(max(taken + 1, first - reach), first):
+                if heading.fullmatch(text[starts[n]:ends[n]].strip()):
+                    head = n
+                    break
+        if head is None and first - 1 > taken and lay.size[first - 1] <= 4 and not f.term[first - 1]:
+            head = first - 1  # the author's name above the first comment's time or votes
+        begin = first if head is None else head
+        if sum(lay.sentence[start:begin]) < THREAD_AFTER:
+            taken = last
+            continue  # comments follow an article: furniture above it is the header's
+        finish = starts[last + 1] if last + 1 < len(starts) else len(text)
+        detail = f"{len(group)} lines of comment furniture over {last - begin + 1} lines"
+        out.append(rule.finding(doc, starts[begin], finish, "", message=f"{rule.message} ({detail})"))
+        taken = last
+    return out
 
 
 def _most_trusted_per_line(columns: list[tuple]) -> list[Finding]:

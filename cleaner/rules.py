@@ -131,7 +131,8 @@ KINDS: dict[str, dict[str, str]] = {
         **LAYOUT_KEYS,
     },
     "comment-thread": {
-        "meta": "regex matching a whole line of comment furniture (Reply, Report, votes, a comment's time)",
+        "meta": "regex matching a whole line of comment furniture (Reply, Report, votes, Posted by)",
+        "times": "regex matching a whole line that is a comment's time (2 days ago at 07:52 am); times alone make no thread",
         "heading": "regex matching a whole comments heading line, where the block starts (optional)",
         "min_meta": "how many such lines make a comment section (default 3)",
         "max_gap": "most lines between two of them (default 10)",
@@ -565,7 +566,7 @@ def _check_params(kind: str, params: dict, bad) -> None:
     for key in REQUIRED[kind]:
         if key not in params:
             bad(f"kind {kind} needs '{key}'")
-    for key in ("pattern", "ends_without", "contains", "excludes", "meta", "heading"):
+    for key in ("pattern", "ends_without", "contains", "excludes", "meta", "times", "heading"):
         if key in params:
             try:
                 re.compile(params[key])

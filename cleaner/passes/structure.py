@@ -1061,12 +1061,19 @@ def _near_main(lay: Layout, lines: list[int], k: int, j: int, reach: int) -> lis
 
 
 THREAD_AFTER = 3  # sentences of the main text a comment thread comes after
+MIN_FURNITURE = 2  # lines of a thread that are not a time (Reply, Report, votes)
+
+
+def _whole_lines(regex: re.Pattern[str], text: str, starts: list[int], after: int) -> set[int]:
+    """The content lines after line `after` that regex matches whole (white space around aside)."""
+    found = re.finditer(rf"^[^\S\n]*(?:{regex.pattern})[^\S\n]*$", text, regex.flags)
+    return {n for n in (bisect.bisect_right(starts, m.start()) - 1 for m in found) if n > after}
 
 
 def _comment_threads(rule: Rule, lay: Layout, doc: Document) -> list[Finding]:
     """Reader-comment sections found from their shape: at least `min_meta` lines of comment furniture
-    (the rule's `meta`: "Reply", "Report", "Rating: 36 Votes", "2 days ago at 07:52 am", "Posted by …")
-    no more than `max_gap` lines apart, after THREAD_AFTER sentences of the main text. The block runs from a
+    (the rule's `meta`: "Reply", "Report", "Rating: 36 Votes", "Posted by …") or comment times
+    (`times`: "2 days ago at 07:52 am"), MIN_FURNITURE of them furniture, no more than `max_gap` lines apart, after THREAD_AFTER sentences of the main text. The block runs from a
     comments heading (`heading`, up to `heading_reach` lines above the first such line; else the
     short author line just above it) to the last one: one finding for the whole thread."""
     p = rule.params
@@ -1075,10 +1082,9 @@ def _comment_threads(rule: Rule, lay: Layout, doc: Document) -> list[Finding]:
         return []
     f = lay.features
     text, starts, ends = f.text, f.starts, f.ends
-    meta = rule.regex("meta")
-    found = [m.start() for m in re.finditer(rf"^[^\S\n]*(?:{meta.pattern})[^\S\n]*$", text, meta.flags)]
-    lines = sorted({bisect.bisect_right(starts, at) - 1 for at in found})
-    lines = [n for n in lines if n > start and text[starts[n]:ends[n]].strip()]
+    furniture = _whole_lines(rule.regex("meta"), text, starts, start)
+    times = _whole_lines(rule.regex("times"), text, starts, start) if p.get("times") else set()
+    lines = sorted(furniture | times)
     min_meta, max_gap = p.get("min_meta", 3), p.get("max_gap", 10)
     heading = rule.regex("heading") if p.get("heading") else None
     reach = p.get("heading_reach", 5)
@@ -1091,8 +1097,8 @@ def _comment_threads(rule: Rule, lay: Layout, doc: Document) -> list[Finding]:
         while k < len(lines) and lines[k] - group[-1] <= max_gap:
             group.append(lines[k])
             k += 1
-        if len(group) < min_meta:
-            continue
+        if len(group) < min_meta or sum(n in furniture for n in group) < MIN_FURNITURE:
+            continue  # times alone: a timeline or a live blog
         first, last = group[0], group[-1]
         head = None
         if heading is not None:

@@ -17,6 +17,7 @@ from cleaner.passes.lines import (
     LinePass,
     Needles,
     _atom,
+    _marker_finding,
     _multi_folds,
     exact_regex,
     normalize_line,
@@ -55,7 +56,8 @@ def reference_scan(p: LinePass, doc: Document) -> list:
             and regex.fullmatch(stripped)
         ]
         if hits:
-            findings.append(hits[0].finding(doc, lines[i].start, len(text), ""))
+            # the block's applicability (safe unless prose follows) is the same function's
+            findings.append(_marker_finding(hits[0], doc, lines, content, i))
             block_start = lines[i].start
             break
     for i in content:

@@ -7,7 +7,9 @@ and boilerplate lines, all seeded and deterministic, written both as a folder of
 20 source folders) and as .jsonl files. Then, in one run on the same text, it prints:
 
   - `cleaner scan` throughput (all passes, default rules, --no-cache) with --jobs 1 and all cores,
-    on the folder and on the JSONL files;
+    on the folder and on the JSONL files, and with --engine ray (a local Ray started with all
+    cores) when ray is installed, with Ray's start-up (ray.init and a no-op task, in a fresh
+    process) measured on its own;
   - ftfy.fix_text alone and one compiled regex over the text (reading included), each as a ratio;
   - peak memory (RSS, --jobs 1) of the scan at 1/10 of the size and at the full size;
   - `cleaner apply --auto` throughput;
@@ -84,6 +86,26 @@ def cleaner(args: list[str], cwd: Path) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
+RAY_STARTUP = """
+import logging, time
+t0 = time.perf_counter()
+import ray
+ray.init(address="local", num_cpus={cores}, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+ray.get(ray.remote(lambda: None).remote())
+print(time.perf_counter() - t0)
+ray.shutdown()
+"""
+
+
+def ray_startup(cores: int) -> float | None:
+    """Seconds from a fresh process's `import ray` to the result of a no-op task on a local Ray
+    started as `--engine ray` starts it; None without ray."""
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+    proc = subprocess.run([sys.executable, "-c", RAY_STARTUP.format(cores=cores)], capture_output=True, text=True,
+                          env=env)
+    return float(proc.stdout.split()[-1]) if proc.returncode == 0 and proc.stdout.strip() else None
+
+
 def size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
@@ -113,6 +135,10 @@ def main() -> int:
         t1, _ = cleaner([*scan_txt, "--jobs", "1", "--no-cache"], work)
         tn, _ = cleaner([*scan_txt, "--jobs", str(cores), "--no-cache"], work)
         tj, _ = cleaner(["scan", str(work / "big" / "jsonl"), *common, "--no-cache"], work)
+        t_ray_start = ray_startup(cores)
+        t_ray = None
+        if t_ray_start is not None:
+            t_ray, _ = cleaner([*scan_txt, "--engine", "ray", "--jobs", str(cores), "--no-cache"], work)
 
         t0 = time.perf_counter()
         for t in texts:
@@ -148,6 +174,11 @@ def main() -> int:
     print(f"cleaner scan --jobs 1            {rate(t1)}")
     print(f"cleaner scan --jobs {cores}            {rate(tn)}   speed-up {t1 / tn:.2f}x (target >= 1.7x)")
     print(f"cleaner scan JSONL (all cores)   {rate(tj)}")
+    if t_ray is None:
+        print("cleaner scan --engine ray        (ray is not installed: pip install 'cleaner[ray]')")
+    else:
+        print(f"cleaner scan --engine ray        {rate(t_ray)}   {t_ray / tn:.2f}x the time of --jobs {cores}; of it "
+              f"Ray's start-up {t_ray_start:.2f} s (ray.init + a no-op task), without it {mb / (t_ray - t_ray_start):.2f} MB/s")
     print(f"ftfy.fix_text alone (1 core)     {rate(t_ftfy)}   scan (all cores) is {t_ftfy / tn:.1f}x ftfy (target >= 20x)")
     print(f"one regex pass, reading included {rate(t_regex)}   scan is {tn / t_regex:.1f}x slower (target <= 8x)")
     print(f"peak RSS --jobs 1: {rss_small / 1024:.0f} MiB at {mb / 10:.0f} MB, {rss_big / 1024:.0f} MiB at {mb:.0f} MB"

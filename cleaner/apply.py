@@ -232,7 +232,8 @@ def write_corpus(
         if rel in broken:
             continue
         if unit.parts == 1:
-            summary.files += _write_output(out_dir, rel, output_file(unit.source, [applied.output]), problems)
+            written = _write_output(out_dir, rel, output_file(unit.source, [applied.output]), problems)
+            summary.files += written and not unit.source.companion  # (a datasets folder's state.json)
             continue
         parts.setdefault(rel, []).append(applied.output)
         if unit.part == unit.parts - 1:

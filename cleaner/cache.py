@@ -133,6 +133,18 @@ class FindingCache:
             return set()
         return found
 
+    def keys(self, prefix: str, table: str = "findings") -> set[str]:
+        """Every key of the table that starts with `prefix` (for a remote engine's workers, which
+        cannot open this file: which unit statistics they need not compute)."""
+        conn = self._connect()
+        if conn is None or not prefix:
+            return set()
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # keys sort as strings: [prefix, end) is the prefix
+        try:
+            return {k for (k,) in conn.execute(f"SELECT key FROM {table} WHERE key >= ? AND key < ?", (prefix, end))}
+        except sqlite3.Error:
+            return set()
+
     def put_many(self, items: list[tuple[str, str]], table: str = "findings") -> None:
         if self.read_only:
             return

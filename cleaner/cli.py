@@ -14,6 +14,7 @@ from pathlib import Path
 from cleaner import __version__
 from cleaner.corpus import CorpusError, Options, check_output_dir, discover
 from cleaner.decisions import DecisionStore, StoreError, locate_store
+from cleaner.engines import ENGINES, EngineError
 from cleaner.rules import PREFIXES, RuleError, RuleSet, load_rules
 from cleaner.text import plural
 
@@ -77,6 +78,15 @@ def add_corpus_args(p: argparse.ArgumentParser) -> None:
                    help=f"worker processes (default: all {default_jobs()} cores)")
     p.add_argument("--cache", metavar="DIR", help="findings cache folder (default: OUT/.cache, for scan reviewed/.cache)")
     p.add_argument("--no-cache", action="store_true", help="scan every document again, ignoring the cache")
+
+
+def add_engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=ENGINES, default="local",
+                   help="where the work units run: local worker processes (-j), or tasks on a Ray cluster "
+                   "(default: local)")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="with --engine ray, the cluster to join (auto: the one running here; default: start a "
+                   "local one with -j CPUs)")
 
 
 def default_style() -> str:
@@ -222,21 +232,23 @@ def run_scan(args, ruleset: RuleSet, inputs: list[str], finish, cache_dir: Path,
     (read_only: the cache is read, never written)."""
     from cleaner.cache import FindingCache
     from cleaner.corpus import plan
+    from cleaner.engines import open_engine
     from cleaner.progress import Progress
     from cleaner.scan import run
 
     units = plan(discover(inputs))
+    scanner = make_scanner(args, ruleset)
+    engine = open_engine(args.engine, args.jobs, args.ray_address)
     cache = None if args.no_cache else FindingCache(cache_dir, read_only=read_only)
     progress = Progress(sum(u.size for u in units), args.command, enabled=None if not args.quiet else False)
     try:
-        yield from run(
-            make_scanner(args, ruleset), units, corpus_options(args), finish,
-            jobs=args.jobs, cache=cache, progress=progress,
-        )
+        yield from run(scanner, units, corpus_options(args), finish, jobs=args.jobs, cache=cache,
+                       progress=progress, engine=engine)
     finally:
         progress.close()
         if cache is not None:
             cache.close()
+        engine.close()
 
 
 def cmd_scan(args) -> int:
@@ -268,7 +280,8 @@ def cmd_scan(args) -> int:
             return scan_statistics(args, ruleset, inputs, cache_dir, out)
         for unit, (text, count, unit_problems), _ in run_scan(args, ruleset, inputs, FormatStep(args.format), cache_dir):
             problems.extend(unit_problems)
-            files += unit.part == 0 and unit.source.kind != "refused"  # (a FIFO, a .bz2: not read)
+            # (a FIFO, a .bz2: not read; a datasets folder's state.json: copied, no document file)
+            files += unit.part == 0 and unit.source.kind != "refused" and not unit.source.companion
             total += count
             out.write(text)
     if not args.quiet:
@@ -295,7 +308,7 @@ def scan_statistics(args, ruleset: RuleSet, inputs: list[str], cache_dir: Path, 
         sources.update(s)
         ids.update(i)
         problems.extend(unit_problems)
-        files += unit.part == 0
+        files += unit.part == 0 and not unit.source.companion
         total += count
     with open_store(args, Path(DEFAULT_OUT), inputs, create=False, migrate=False) as store:
         decided = store.all()
@@ -481,13 +494,15 @@ def cmd_rules_show(args) -> int:
 
 
 def cmd_rules_check(args) -> int:
-    from cleaner.lint import lint
+    from cleaner.lint import lint, slow_paths
 
     folder = args.dir or args.rules
     ruleset = load_rules(folder) if folder else load_rules()
     problems = lint(ruleset)
     for p in problems:
         print(p)
+    for note in slow_paths(ruleset):  # not a problem: a note on speed
+        print(note, file=sys.stderr)
     where = ruleset.folder
     if problems:
         print(f"{plural(len(problems), 'problem')} in {where}", file=sys.stderr)
@@ -608,6 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="count findings per rule code (name, applicability, verdicts in the store) and per source")
     add_db_arg(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no summary or progress bar on stderr")
+    add_engine_args(p)
     p.set_defaults(func=cmd_scan)
 
     p = sub.add_parser("apply", help="write the cleaned corpus (accepted fixes; --auto adds the safe ones)")
@@ -616,6 +632,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--diff", action="store_true",
                    help="print a unified diff of what apply would change and write nothing (exit 1 if any)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
+    add_engine_args(p)
     p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("review", help="decide on each finding in a terminal UI; decisions go to .cleaner/decisions.sqlite")
@@ -684,7 +701,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             err(problem)
         return EXIT_BAD_INPUT
-    except (CorpusError, StoreError, UserError) as exc:
+    except (CorpusError, StoreError, UserError, EngineError) as exc:
         err(str(exc))
         return EXIT_BAD_INPUT
     except BrokenPipeError:

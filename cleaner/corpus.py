@@ -1,5 +1,6 @@
-"""Read a corpus (folders of .txt/.md, single files, JSONL, gzip/zstd-compressed ones, Parquet) into
-Documents; write the cleaned copy, in the input's format, atomically."""
+"""Read a corpus (folders of .txt/.md, single files, JSONL, gzip/zstd-compressed ones, Parquet, a
+`datasets` save_to_disk folder of Arrow files) into Documents; write the cleaned copy, in the input's
+format, atomically."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ from cleaner.model import Document
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl",)
 PARQUET_SUFFIXES = (".parquet",)
+ARROW_SUFFIXES = (".arrow",)  # Arrow IPC: the stream files of a `datasets` save_to_disk folder (or IPC files)
+# the other files of a save_to_disk folder (a Dataset's state and info, a DatasetDict's list of splits):
+# copied unchanged beside the cleaned Arrow files, so the output loads as the input does
+DATASET_META = ("state.json", "dataset_info.json", "dataset_dict.json")
 BINARY_SNIFF = 8192
 # compressed text and JSONL files in these formats are read (x.jsonl.gz, x.txt.zst) and written back
 # in the same format; the others are named as such ("not read yet")
@@ -48,20 +53,26 @@ class SourceFile:
     path: Path  # on disk
     rel: str  # relative to its root, with forward slashes; the output mirrors it
     display: str  # as the user would name it (root as given + rel), for messages
-    kind: str  # "text" | "jsonl" | "parquet" | "refused" (never opened: `reason` says why, one line)
+    kind: str  # "text" | "jsonl" | "parquet" | "arrow" | "meta" | "refused" (never opened: `reason` says why)
     reason: str = ""
     compression: str = ""  # "gzip" | "zstd" for a compressed text or JSONL file (read and written so)
+
+    @property
+    def companion(self) -> bool:
+        """A file copied unchanged beside the corpus files (a datasets folder's state.json), no document
+        file of its own: not counted among the files read or written."""
+        return self.kind == "meta"
 
 
 @dataclass(frozen=True)
 class Unit:
-    """A piece of work for one worker: a whole file, a run of whole lines of a large JSONL file, or
-    one row group of a Parquet file."""
+    """A piece of work for one worker: a whole file, a run of whole lines of a large JSONL file,
+    one row group of a Parquet file, or a run of record batches of an Arrow file."""
 
     source: SourceFile
     part: int = 0  # index of this chunk in its file (of a Parquet file: its row group)
     parts: int = 1  # how many chunks the file was cut into
-    start: int = 0  # byte range of the chunk (whole file: 0, None)
+    start: int = 0  # byte range of the chunk (whole file: 0, None); Arrow: its record batches' indexes
     end: int | None = None
     first_line: int = 1  # line number of the chunk's first line (Parquet: row number, from 1)
     size: int = 0  # bytes, for progress
@@ -69,7 +80,8 @@ class Unit:
 
 def plan(files: list[SourceFile], chunk_bytes: int = 1 << 20) -> list[Unit]:
     """Cut the work into units: one per file, large (uncompressed) JSONL files into line-aligned
-    chunks, Parquet files into their row groups."""
+    chunks, Parquet files into their row groups, Arrow files into runs of record batches of about
+    chunk_bytes."""
     units: list[Unit] = []
     for source in files:
         if source.kind == "refused":
@@ -81,6 +93,9 @@ def plan(files: list[SourceFile], chunk_bytes: int = 1 << 20) -> list[Unit]:
             size = 0
         if source.kind == "parquet":
             units.extend(_row_group_units(source, size))
+            continue
+        if source.kind == "arrow":
+            units.extend(_batch_units(source, size, chunk_bytes))
             continue
         if source.kind != "jsonl" or source.compression or size <= chunk_bytes:
             units.append(Unit(source, size=size))
@@ -117,6 +132,29 @@ def _row_group_units(source: SourceFile, size: int) -> list[Unit]:
         units.append(Unit(source, k, meta.num_row_groups, k, None, first, compressed))
         first += group.num_rows
     return units
+
+
+def _batch_units(source: SourceFile, size: int, chunk_bytes: int) -> list[Unit]:
+    """Units of consecutive record batches of an Arrow file, each of at least chunk_bytes (the last
+    one aside; its first row numbered from 1 across the file); one unit for the whole file when that
+    is all there is, or when it cannot be read (load() reports that)."""
+    try:
+        with _open_regular(source.path) as fh:
+            sizes = [(batch.num_rows, batch.nbytes) for batch in _arrow_reader(fh)[1]]
+    except Exception:  # noqa: BLE001 - pyarrow raises its own errors for a file that is no Arrow IPC
+        return [Unit(source, size=size)]
+    runs: list[tuple[int, int, int, int]] = []  # (first batch, end batch, first row, bytes)
+    first_row = 1
+    for k, (rows, nbytes) in enumerate(sizes):
+        if runs and runs[-1][3] < chunk_bytes:
+            a, _, row, total = runs[-1]
+            runs[-1] = (a, k + 1, row, total + nbytes)
+        else:
+            runs.append((k, k + 1, first_row, nbytes))
+        first_row += rows
+    if len(runs) <= 1:
+        return [Unit(source, size=size)]
+    return [Unit(source, k, len(runs), a, b, row, nbytes) for k, (a, b, row, nbytes) in enumerate(runs)]
 
 
 def _line_aligned_chunks(path: Path, chunk_bytes: int) -> list[tuple[int, int, int]] | None:
@@ -170,8 +208,9 @@ class Loaded:
     documents: list[Document] = field(default_factory=list)
     records: list[Record] | None = None  # JSONL only
     skipped: bool = False  # binary or unreadable: nothing to write
-    table: Any = None  # Parquet only: the unit's rows, every column
-    rows: list[int] | None = None  # Parquet only: index in `table` of each document
+    table: Any = None  # Parquet and Arrow only: the unit's rows, every column
+    rows: list[int] | None = None  # Parquet and Arrow only: index in `table` of each document
+    data: bytes | None = None  # a datasets folder's metadata file (kind "meta"): copied as it is
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -225,7 +264,7 @@ def _compressed_reason(fmt: str) -> str:
 
 
 def pyarrow_modules():
-    """(pyarrow, pyarrow.parquet), imported when a Parquet file is read (the `parquet` extra)."""
+    """(pyarrow, pyarrow.parquet), imported when a Parquet or Arrow file is read (the `parquet` extra)."""
     import pyarrow
     import pyarrow.parquet
 
@@ -235,14 +274,14 @@ def pyarrow_modules():
 def _missing_package(fmt: str) -> str | None:
     """The one line for a file whose format needs a package that is not installed, else None."""
     try:
-        if fmt == "parquet":
+        if fmt in ("parquet", "arrow"):
             pyarrow_modules()
         elif fmt == "zstd":
             import zstandard  # noqa: F401
     except ImportError:
-        if fmt == "parquet":
-            return "reading Parquet needs pyarrow, which is not installed: pip install 'cleaner[parquet]' " \
-                   "(or pip install pyarrow); skipped"
+        if fmt in ("parquet", "arrow"):
+            return f"reading {fmt.capitalize()} needs pyarrow, which is not installed: pip install " \
+                   "'cleaner[parquet]' (or pip install pyarrow); skipped"
         return "reading zstd needs the zstandard package, which is not installed: pip install zstandard; " \
                "skipped"
     return None
@@ -251,8 +290,9 @@ def _missing_package(fmt: str) -> str | None:
 def _format(path: Path) -> tuple[str, str, str] | None:
     """(kind, reason, compression) that a corpus file's name says, or None when it names no
     corpus file: x.txt, x.md, x.jsonl, those compressed with gzip or zstd (x.jsonl.gz, x.txt.zst),
-    x.parquet; other compressed corpus files (x.jsonl.bz2, x.zip) and a format whose package is
-    missing are refused with their one line."""
+    x.parquet, x.arrow, and the metadata files of a datasets folder (its state.json, dataset_info.json,
+    dataset_dict.json: "meta", copied); other compressed corpus files (x.jsonl.bz2, x.zip) and a
+    format whose package is missing are refused with their one line."""
     suffix = path.suffix.lower()
     fmt = COMPRESSED_SUFFIXES.get(suffix)
     if fmt is not None:
@@ -269,10 +309,20 @@ def _format(path: Path) -> tuple[str, str, str] | None:
         return "text", "", ""
     if suffix in JSONL_SUFFIXES:
         return "jsonl", "", ""
-    if suffix in PARQUET_SUFFIXES:
-        missing = _missing_package("parquet")
-        return ("refused", missing, "") if missing is not None else ("parquet", "", "")
+    if suffix in PARQUET_SUFFIXES + ARROW_SUFFIXES:
+        kind = "parquet" if suffix in PARQUET_SUFFIXES else "arrow"
+        missing = _missing_package(kind)
+        return ("refused", missing, "") if missing is not None else (kind, "", "")
+    if _dataset_meta(path):
+        return ("meta", "", "") if _missing_package("arrow") is None else None  # (its Arrow files: refused)
     return None
+
+
+def _dataset_meta(path: Path) -> bool:
+    """Whether a file is the metadata of a datasets save_to_disk folder: a Dataset's state.json and
+    dataset_info.json (beside a state.json), a DatasetDict's dataset_dict.json."""
+    name = path.name
+    return name == "dataset_dict.json" or name in DATASET_META and (path.parent / "state.json").is_file()
 
 
 def _special_kind(mode: int) -> str | None:
@@ -322,7 +372,8 @@ def _folder_entry(f: Path, root: Path, root_resolved: Path) -> tuple[str, str, s
 
 def _wanted(f: Path) -> bool:
     """Whether a folder entry's name says it is corpus input (plain, compressed or Parquet)."""
-    return f.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES or _compressed(f) is not None
+    suffixes = TEXT_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES + ARROW_SUFFIXES
+    return f.suffix.lower() in suffixes or _compressed(f) is not None or _dataset_meta(f)
 
 
 def discover(paths: list[str]) -> list[SourceFile]:
@@ -338,7 +389,7 @@ def discover(paths: list[str]) -> list[SourceFile]:
             # a file named on the command line is read whatever its name (text unless it says otherwise)
             kind, reason, compression = _format(p) or (
                 ("jsonl" if p.suffix.lower() in JSONL_SUFFIXES else "text"), "", "")
-            fmt = None if kind in ("refused", "parquet") or compression else (
+            fmt = None if kind in ("refused", "parquet", "arrow", "meta") or compression else (
                 COMPRESSED_SUFFIXES.get(p.suffix.lower()) or _magic(p))
             if fmt is not None:
                 kind, reason = "refused", _compressed_reason(fmt)
@@ -430,6 +481,8 @@ def load(
         return loaded
     if source.kind == "parquet":
         return _load_parquet(loaded, options, problems, unit, taken)
+    if source.kind == "arrow":
+        return _load_arrow(loaded, options, problems, unit, taken)
     try:
         if unit is None or unit.parts == 1:
             data = _read_regular(source.path)
@@ -438,6 +491,9 @@ def load(
     except OSError as exc:
         problems.append(f"{source.display}: cannot read ({exc.strerror}); skipped")
         loaded.skipped = True
+        return loaded
+    if source.kind == "meta":
+        loaded.data = data
         return loaded
     if source.compression:  # a compressed file is one unit: decompressed whole, then read as plain
         try:
@@ -548,10 +604,64 @@ def _load_parquet(loaded: Loaded, options: Options, problems: list[str], unit: U
             whole = unit is None or unit.parts == 1
             table = parquet.read() if whole else parquet.read_row_group(unit.part)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid and others for a bad file
-        message = (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).splitlines()[0][:100]
-        problems.append(f"{source.display}: cannot read Parquet ({message}); skipped")
-        loaded.skipped = True
-        return loaded
+        return _unreadable(loaded, problems, "Parquet", exc)
+    return _table_documents(loaded, table, options, problems, unit, taken)
+
+
+def _unreadable(loaded: Loaded, problems: list[str], fmt: str, exc: Exception) -> Loaded:
+    message = (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).splitlines()[0][:100]
+    problems.append(f"{loaded.source.display}: cannot read {fmt} ({message}); skipped")
+    loaded.skipped = True
+    return loaded
+
+
+def _arrow_reader(fh) -> tuple[Any, Iterator]:
+    """(schema, record batches) of an Arrow IPC stream (what `datasets` writes) or IPC file, memory-
+    mapped from an open file: batches are read without copying, and skipped ones are never read."""
+    import mmap
+
+    pa, _ = pyarrow_modules()
+    size = os.fstat(fh.fileno()).st_size
+    buffer = pa.py_buffer(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)) if size else pa.py_buffer(b"")
+    if buffer.size >= 6 and buffer[:6].to_pybytes() == b"ARROW1":
+        reader = pa.ipc.open_file(buffer)
+        return reader.schema, (reader.get_batch(k) for k in range(reader.num_record_batches))
+    reader = pa.ipc.open_stream(buffer)
+    return reader.schema, iter(reader)
+
+
+def _arrow_is_file(path: Path) -> bool:
+    """Whether an Arrow file is in the IPC file format (else the stream format)."""
+    try:
+        return _read_regular(path, 0, 6) == b"ARROW1"
+    except OSError:
+        return False
+
+
+def _load_arrow(loaded: Loaded, options: Options, problems: list[str], unit: Unit | None,
+                taken: dict[str, int] | None) -> Loaded:
+    """The record batches of an Arrow file that a unit names (every batch without a unit, or when
+    the file is one unit), every column kept; documents as for Parquet."""
+    pa, _ = pyarrow_modules()
+    whole = unit is None or unit.parts == 1
+    try:
+        with _open_regular(loaded.source.path) as fh:
+            schema, batches = _arrow_reader(fh)
+            if whole:
+                chosen = list(batches)
+            else:
+                chosen = [b for k, b in enumerate(batches) if unit.start <= k < unit.end]
+            table = pa.Table.from_batches(chosen, schema=schema)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid and others for a bad file
+        return _unreadable(loaded, problems, "Arrow", exc)
+    return _table_documents(loaded, table, options, problems, unit, taken)
+
+
+def _table_documents(loaded: Loaded, table, options: Options, problems: list[str], unit: Unit | None,
+                     taken: dict[str, int] | None) -> Loaded:
+    """A document for each row of a unit's table (Parquet, Arrow) whose text column holds a string.
+    Named like JSONL records: `file#id`, or `file#row` (from 1)."""
+    source = loaded.source
     loaded.table, loaded.rows = table, []
     schema = table.schema
     column = _text_column(schema, options.text_key)
@@ -899,9 +1009,11 @@ def output_path(out: Path, rel: str) -> Path:
 
 def render(loaded: Loaded, cleaned: dict[str, str], options: Options):
     """The output of a unit: the cleaned text, or every JSONL line with its text field replaced (a
-    str; bytes, compressed as the input, for a compressed file); for Parquet the unit's rows (a
-    pyarrow Table) with only the text column's values replaced. output_file() makes the file of
-    its units' outputs."""
+    str; bytes, compressed as the input, for a compressed file); for Parquet and Arrow the unit's
+    rows (a pyarrow Table) with only the text column's values replaced; a datasets folder's metadata
+    file as it was read. output_file() makes the file of its units' outputs."""
+    if loaded.data is not None:
+        return loaded.data
     if loaded.table is not None:
         return _render_table(loaded, cleaned, options)
     text = _render_text(loaded, cleaned, options)
@@ -912,9 +1024,12 @@ def render(loaded: Loaded, cleaned: dict[str, str], options: Options):
 
 def output_file(source: SourceFile, parts: list) -> str | bytes | Callable[[Any], None]:
     """What atomic_write writes for a file from the outputs of its units, in order: the text
-    joined, or a writer of the Parquet file (one row group a unit, the input's schema and codecs)."""
+    joined, or a writer of the Parquet file (one row group a unit, the input's schema and codecs) or
+    of the Arrow file (the input's schema, IPC format and record batches)."""
     if source.kind == "parquet":
         return lambda fh: _write_parquet(source, parts, fh)
+    if source.kind == "arrow":
+        return lambda fh: _write_arrow(source, parts, fh)
     if len(parts) == 1:
         return parts[0]
     return "".join(parts)
@@ -928,11 +1043,32 @@ def _render_table(loaded: Loaded, cleaned: dict[str, str], options: Options):
         return table
     pa, _ = pyarrow_modules()
     index = table.schema.get_field_index(options.text_key)
-    values = table.column(index).to_pylist()
+    old = table.column(index)
+    values = old.to_pylist()
     for k, text in changed.items():
         values[k] = text
     column = table.schema.field(index)
-    return table.set_column(index, column, pa.array(values, type=column.type))
+    chunks, at = [], 0  # cut as the old column was: an Arrow file's record batches stay as they were
+    for chunk in old.chunks:
+        chunks.append(pa.array(values[at : at + len(chunk)], type=column.type))
+        at += len(chunk)
+    return table.set_column(index, column, pa.chunked_array(chunks, type=column.type))
+
+
+def _write_arrow(source: SourceFile, tables: list, fh) -> None:
+    """The Arrow file of these tables' record batches, in the input's IPC format (a stream, as
+    `datasets` writes, or a file) with the schema (its metadata too) of the first. Each column is
+    written compact (its buffers copied to the size its values need): the bytes depend on the
+    values alone, not on how the batches were held in memory (a slice of the input's buffers, or
+    a copy sent back by a worker)."""
+    pa, _ = pyarrow_modules()
+    schema = tables[0].schema
+    new = pa.ipc.new_file if _arrow_is_file(source.path) else pa.ipc.new_stream
+    with new(fh, schema) as writer:
+        for table in tables:
+            for batch in table.to_batches():
+                columns = [pa.concat_arrays([column]) for column in batch.columns]
+                writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=batch.schema))
 
 
 def _write_parquet(source: SourceFile, tables: list, fh) -> None:

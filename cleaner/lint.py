@@ -49,3 +49,14 @@ def _loops(rule: Rule, doc: Document, hits, everything: Scanner, where: str, n: 
             problems.append(f"{where}: the fix of bad example {n} triggers {f.code}: {fixed.text!r}")
             break
     return problems
+
+
+def slow_paths(ruleset: RuleSet) -> list[str]:
+    """'file:line: rule CODE: slow path: why' for each rule (enabled or not) whose pattern the compiled
+    first stage does not match whole (cleaner/matching.py): it is confirmed in Python `re` on more lines."""
+    from cleaner.passes import build_passes
+
+    passes = build_passes(ruleset, ruleset.rules)
+    slow = passes[0].stage.slow_rules() if passes else {}
+    return [f"{rule.origin}: rule {rule.code}: slow path: {slow[rule.code]}"
+            for rule in ruleset.rules if rule.code in slow]

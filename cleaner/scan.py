@@ -1,10 +1,11 @@
-"""Run the passes over a corpus (in parallel worker processes, with a findings cache) in a fixed order."""
+"""Run the passes over a corpus (on an engine: worker processes or a Ray cluster; with a findings cache) in a fixed order."""
 
 from __future__ import annotations
 
+import copy
 import gc
 import hashlib
-import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +17,8 @@ from cleaner.cache import FindingCache, cache_key, dump_stats, load_stats
 from cleaner.cache import dump as dump_findings
 from cleaner.cache import load as load_findings
 from cleaner.corpus import Loaded, Options, Unit, load, record_names
+from cleaner.engines import Engine, Failed
+from cleaner.engines.local import LocalEngine
 from cleaner.model import Document, Finding, placed
 from cleaner.passes import Pass, Settings, build_passes, validate
 from cleaner.rules import RuleSet, calibration, ignored_changes
@@ -175,7 +178,7 @@ def keep(result: ScanResult) -> ScanResult:
     return result
 
 
-# ---------------------------------------------------------------- the parallel engine
+# ---------------------------------------------------------------- map, merge, scan
 #
 # Phase 1 (observe, in workers): read every unit once, name it (fingerprint) and compute the
 # statistics of the corpus-wide passes unless the cache has them. The main process then names the
@@ -183,14 +186,73 @@ def keep(result: ScanResult) -> ScanResult:
 # that name: an unchanged corpus ends here, without merging anything. Otherwise the statistics are
 # merged and prepared once, each unit gets its wide key (what its corpus-wide findings read from the
 # merged statistics), outputs cached under that key are reused, and only the remaining units are
-# scanned (phase 2, in workers, which inherit the prepared passes).
+# scanned (phase 2, in workers, which inherit the prepared passes, or, on a remote engine, get the
+# merged statistics with the state and prepare the passes themselves).
+#
+# The workers are an engine's (cleaner/engines): an ordered, bounded map over the units.
 
 _WORKER: dict[str, Any] = {}
+_RUN: dict[str, Any] = {}  # in a remote engine's worker process: the run it last worked for, and its scanner
 
 
 def _init_worker(state: dict[str, Any]) -> None:
     _WORKER.clear()
     _WORKER.update(state)
+    run = state.get("run")
+    if run is None:
+        return
+    # sent to a remote engine: the passes phase 1 built in this process serve phase 2 of the same
+    # run, and they are prepared where they run
+    scanner = state["scanner"]
+    if _RUN.get("run") == run:
+        for name in _built(scanner):
+            if name in _RUN["scanner"].__dict__:
+                scanner.__dict__[name] = _RUN["scanner"].__dict__[name]
+    _RUN.update(run=run, scanner=scanner)
+    if "merged" in state:
+        scanner.prepare(state["merged"])
+
+
+def _built(scanner: Scanner) -> list[str]:
+    """What a scanner builds on first use (its cached properties: the passes)."""
+    return [name for name, value in vars(type(scanner)).items() if isinstance(value, cached_property)]
+
+
+def _portable(scanner: Scanner) -> Scanner:
+    """A copy of the scanner to send to another machine: without what it built (the passes, which
+    hold compiled functions and are built again there on first use)."""
+    twin = copy.copy(scanner)
+    for name in _built(scanner):
+        twin.__dict__.pop(name, None)
+    return twin
+
+
+class _DriverCache:
+    """The findings cache as a task of a remote engine sees it (the SQLite file stays with the
+    driver): which unit statistics it held when the run began, and no findings; what the task
+    computes goes back to the driver as new entries, which stores them."""
+
+    usable = True
+
+    def __init__(self, stats_keys: set[str]):
+        self.stats_keys = frozenset(stats_keys)
+
+    def existing(self, keys: list[str], table: str = "findings") -> set[str]:
+        return {k for k in keys if k in self.stats_keys} if table == "stats" else set()
+
+    def get_many(self, keys: list[str], table: str = "findings") -> dict[str, str]:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+def _failed(finish: Callable[[ScanResult], Any], unit: Unit, reason: str) -> Any:
+    """The finished result of a unit whose task failed for good: no document, one problem line
+    (a unit that cannot be read, in effect: apply writes nothing of its file)."""
+    part = f" (part {unit.part + 1} of {unit.parts})" if unit.parts > 1 else ""
+    problem = f"{unit.source.display}{part}: {reason}; skipped"
+    return finish(ScanResult(Loaded(unit.source, skipped=True), {}, [problem]))
 
 
 @dataclass
@@ -267,30 +329,37 @@ def run(
     jobs: int = 1,
     cache: FindingCache | None = None,
     progress=None,
+    engine: Engine | None = None,
 ) -> Iterator[tuple[Unit, Any, int]]:
     """Scan every unit and yield (unit, finish(result), documents) in input order.
 
     `finish` runs in the worker, so what crosses back is only what the caller needs (formatted
     lines, cleaned text...). A `finish` with a `cache_tag` (the scan command's formatting) has its
-    result cached per unit.
+    result cached per unit. The workers are the engine's (without one, `jobs` local processes).
+    A unit whose task failed for good on the engine is one problem line in its result.
     """
-    jobs = max(1, jobs)
-    if jobs > 1 and (len(units) < 2 or sum(u.size for u in units) < PARALLEL_MIN_BYTES):
-        jobs = 1
-    ctx = None
-    if jobs > 1:
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    own = engine is None
+    if engine is None:
+        engine = LocalEngine(jobs)
+    engine.begin(small=len(units) < 2 or sum(u.size for u in units) < PARALLEL_MIN_BYTES)
     state = {"scanner": scanner, "options": options, "finish": finish, "cache": cache}
-    # units per task: many small files go to a worker in batches (fewer round trips), while about
-    # 16 tasks per worker keep the load even; results still come back in input order
-    batch = max(1, len(units) // (jobs * 16))
 
     # merged while phase 1 runs when the statistics will surely be needed (nothing is cached yet)
     cold = cache is None or not cache.path.exists()
     if cold:
         scanner.passes  # built once here, before workers fork, when they will surely be needed
     merging = Merging([p.merge for p in scanner.corpus_passes]) if cold else None
-    seen, taken = _observe_all(ctx, jobs, state, units, batch, progress, merging, cache)
+    sent = state  # what the engine's workers get: on a remote engine, no built passes and no SQLite
+    if engine.remote:
+        known = cache.keys("observe:", "stats") if cache is not None else set()
+        sent = {**state, "scanner": _portable(scanner), "cache": _DriverCache(known) if cache is not None else None,
+                "run": os.urandom(8).hex()}
+    try:
+        seen, taken, failed = _observe_all(engine, sent, units, progress, merging, cache)
+    except BaseException:
+        if own:
+            engine.close()
+        raise
     if progress is not None:
         progress.stage("2/2 scan")
     corpus = hashlib.sha256("".join(s.fingerprint for s in seen).encode()).hexdigest()[:32]
@@ -299,10 +368,12 @@ def run(
     # unit index -> key of its cached output, first under the whole corpus's name (an unchanged
     # corpus stops here); the outputs themselves are read one unit at a time as they are yielded
     stored = _linked(cache, named) if tag is not None else {}
-    todo = [i for i in range(len(units)) if i not in stored]
+    todo = [i for i in range(len(units)) if i not in stored and i not in failed]
     wide = [""] * len(units)
     if todo and scanner.corpus_passes:
-        wide = _prepare(scanner, units, seen, options, cache, todo, corpus, merging)
+        wide, merged = _prepare(scanner, units, seen, options, cache, todo, corpus, merging)
+        if engine.remote:  # the merged statistics go to the workers once, with the state
+            sent = {**sent, "merged": merged}
     new_links: list[tuple[str, str]] = []  # corpus-named key -> wide-key-named key, for the next run
     if tag is not None and todo:  # then under the unit's wide key (the corpus changed elsewhere)
         keyed = {i: _output_key(tag, seen[i].fingerprint, wide[i]) for i in todo}
@@ -313,19 +384,27 @@ def run(
                 new_links.append((named[i], key))
         todo = [i for i in todo if i not in stored]
 
-    results = _map_lazy(ctx, jobs, state, _scan_unit, [(units[i], wide[i], taken.get(i)) for i in todo], batch)
+    results = _mapped(engine, _scan_unit, [(units[i], wide[i], taken.get(i)) for i in todo], sent, cache)
     try:
         for i, unit in enumerate(units):
             payload = cache.get_many([stored[i]], "stats").get(stored[i]) if i in stored else None
-            if payload is not None:
+            if i in failed:
+                finished, ndocs = _failed(finish, unit, failed[i]), 0
+            elif payload is not None:
                 finished, ndocs = load_stats(payload), seen[i].documents
             else:
                 if i in stored:  # gone since it was looked up (another run cleared the cache)
-                    if "scanner" not in _WORKER:
+                    if "scanner" not in _WORKER or _WORKER["scanner"] is not scanner:
                         _init_worker(state)
-                    finished, new_entries, ndocs, content = _scan_unit((unit, wide[i], taken.get(i)))
+                    done = _scan_unit((unit, wide[i], taken.get(i)))
                 else:
-                    finished, new_entries, ndocs, content = next(results)
+                    done = next(results)
+                if isinstance(done, Failed):
+                    if progress is not None:
+                        progress.advance(unit.size, 0)
+                    yield unit, _failed(finish, unit, done.reason), 0
+                    continue
+                finished, new_entries, ndocs, content = done
                 if cache is not None and new_entries:
                     cache.put_many(new_entries)  # per document, keyed by text: right whatever happened
                 if tag is not None and content == seen[i].content:  # not if the file changed meanwhile
@@ -340,6 +419,8 @@ def run(
     finally:
         results.close()
         _WORKER.clear()
+        if own:
+            engine.close()
 
 
 class _ChunkNames:
@@ -381,9 +462,10 @@ def _linked(cache: FindingCache, named: list[str]) -> dict[int, str]:
 
 
 def _prepare(scanner: Scanner, units: list[Unit], seen: list[Observed], options: Options,
-             cache: FindingCache | None, todo: list[int], corpus: str, merging: Merging | None) -> list[str]:
+             cache: FindingCache | None, todo: list[int], corpus: str,
+             merging: Merging | None) -> tuple[list[str], list]:
     """Merge every unit's statistics, prepare the corpus-wide passes, and (with a cache, whose keys
-    need them) give each unit to scan its wide key.
+    need them) give each unit to scan its wide key; also the merged statistics.
 
     Statistics computed in this run were merged as they arrived (`merging`, while the workers still
     read) and stored; the others are read back from the cache a batch at a time, so only merged
@@ -395,12 +477,13 @@ def _prepare(scanner: Scanner, units: list[Unit], seen: list[Observed], options:
     for i, values in _unit_statistics(scanner, units, seen, options, cache, [i for i, s in enumerate(seen)
                                                                             if not s.merged]):
         merging.add(values)
-    scanner.prepare(merging.result())
+    merged = merging.result()
+    scanner.prepare(merged)
     wide = [""] * len(units)
     if cache is not None:
         for i, values in _unit_statistics(scanner, units, seen, options, cache, todo):
             wide[i] = scanner.wide_key(values, corpus)
-    return wide
+    return wide, merged
 
 
 def _unit_statistics(scanner: Scanner, units: list[Unit], seen: list[Observed], options: Options,
@@ -444,22 +527,28 @@ class Merging:
         return out
 
 
-def _observe_all(ctx, jobs: int, state: dict[str, Any], units: list[Unit], batch: int, progress,
-                 merging: Merging | None, cache: FindingCache | None) -> tuple[list[Observed], dict[int, dict]]:
-    """Phase 1 over every unit, in order, in `jobs` worker processes (or in this one).
+def _observe_all(engine: Engine, state: dict[str, Any], units: list[Unit], progress, merging: Merging | None,
+                 cache: FindingCache | None) -> tuple[list[Observed], dict[int, dict], dict[int, str]]:
+    """Phase 1 over every unit, in order, on the engine's workers (or in this process).
 
     Statistics computed now are merged as they come back (with `merging`) and written to the cache
     in batches, then let go; the record names of JSONL chunks are checked against the earlier chunks
-    of their file as they come (the second value: unit index -> names to rename in it)."""
+    of their file as they come (the second value: unit index -> names to rename in it). The third:
+    unit index -> why its task failed for good (it has no statistics and is not scanned)."""
     if progress is not None:
         progress.stage("1/2 read")
     seen: list[Observed] = []
     taken: dict[int, dict] = {}
+    failed: dict[int, str] = {}
     chunks = _ChunkNames()
     pending: list[Observed] = []
-    gen = _map_lazy(ctx, jobs, state, _observe_unit, units, batch)
+    gen = _mapped(engine, _observe_unit, units, state, cache)
     try:
         for i, (unit, observed) in enumerate(zip(units, gen, strict=True)):
+            if isinstance(observed, Failed):
+                failed[i] = observed.reason
+                name = f"failed\0{unit.source.display}\0{unit.part}".encode("utf-8", "surrogatepass")
+                observed = Observed(hashlib.sha256(name).hexdigest()[:32], 0, merged=True)  # nothing to merge
             seen.append(observed)
             if observed.stats is not None:
                 if merging is not None:
@@ -479,7 +568,15 @@ def _observe_all(ctx, jobs: int, state: dict[str, Any], units: list[Unit], batch
                 progress.advance(unit.size, observed.documents)
     finally:
         gen.close()
-    return seen, taken
+    return seen, taken, failed
+
+
+def _mapped(engine: Engine, fn: Callable, items: list, state: dict[str, Any], cache: FindingCache | None) -> Iterator:
+    """engine.map(fn, items), started when its first result is asked for: the cache's SQLite
+    connection is closed right before, as a connection must not cross a fork (each side opens its own)."""
+    if cache is not None:
+        cache.close()
+    yield from engine.map(fn, items, state, _init_worker)
 
 
 def _store_statistics(cache: FindingCache | None, observed: list[Observed]) -> None:
@@ -492,18 +589,6 @@ def _store_statistics(cache: FindingCache | None, observed: list[Observed]) -> N
     if cache.usable:
         for o in observed:
             o.stats = None
-
-
-def _map_lazy(ctx, jobs: int, state: dict[str, Any], fn: Callable, items: list, batch: int) -> Iterator:
-    """fn over items, yielded in order as they are done; the pool ends when the generator closes."""
-    if jobs == 1 or len(items) < 2:
-        _init_worker(state)
-        yield from map(fn, items)
-        return
-    if state["cache"] is not None:
-        state["cache"].close()  # a SQLite connection must not cross a fork; each side opens its own
-    with ctx.Pool(jobs, _init_worker, (state,)) as pool:
-        yield from pool.imap(fn, items, chunksize=max(1, min(batch, len(items) // (jobs * 16))))
 
 
 # structural and learned-line kinds flag whole lines, one finding a line; next to each other they are

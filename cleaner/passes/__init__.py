@@ -41,7 +41,17 @@ def build_passes(ruleset: RuleSet, rules: list[Rule], settings: Settings | None 
         mine = [r for r in rules if r.kind in cls.kinds]
         if mine or cls.always_run:
             passes.append(cls(mine, ruleset, settings))
+    share_stage(passes)
     return passes
+
+
+def share_stage(passes: list[Pass]) -> None:
+    """One first stage for all the passes: every pattern of every rule in one compiled scan."""
+    from cleaner.matching import FirstStage
+
+    stage = FirstStage(probe for p in passes for probe in p.probes())
+    for p in passes:
+        p.stage = stage
 
 
 __all__ = ["Pass", "Settings", "build_passes", "pass_classes", "validate"]

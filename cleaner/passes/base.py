@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cleaner.model import Document, Finding
 from cleaner.rules import Rule, RuleSet
+
+if TYPE_CHECKING:  # the first stage (and Hyperscan) is imported when passes are built
+    from cleaner.matching import FirstStage, Probe
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,28 @@ class Pass:
         self.ruleset = ruleset
         self.settings = settings
 
+    _stage: FirstStage | None = None
+
     def scan(self, doc: Document) -> Iterable[Finding]:
         raise NotImplementedError
+
+    def probes(self) -> list[Probe]:
+        """What the pass asks of the first stage (cleaner/matching.py): one probe per pattern."""
+        return []
+
+    @property
+    def stage(self) -> FirstStage:
+        """The first stage the pass reads candidates from: the one build_passes shares between the
+        passes, or the pass's own."""
+        if self._stage is None:
+            from cleaner.matching import FirstStage
+
+            self._stage = FirstStage(self.probes())
+        return self._stage
+
+    @stage.setter
+    def stage(self, stage: FirstStage) -> None:
+        self._stage = stage
 
     # corpus-wide passes only
     def observe(self, doc: Document) -> Any:

@@ -21,6 +21,7 @@ from itertools import accumulate, compress, repeat
 from operator import itemgetter
 from re import _constants, _parser  # the pattern parser, to read what a pattern needs of a line
 
+from cleaner.matching import LINE, Candidates, Probe
 from cleaner.model import Applicability, Document, Finding
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.names_dict import trie_pattern
@@ -86,9 +87,31 @@ class LinePass(Pass):
             self.starts.add_matcher(EXACT, self.exact, exact_regex(self.exact))
             self.exact_unsafe = "".join(c for c in _multi_folds() if _in_any(c.casefold(), self.exact))
 
-        self.pattern_lines = RuleLines(PATTERN, [regex for _, regex in self.patterns], self.starts)
-        self.marker_lines = RuleLines(MARKER, [regex for _, regex in self.markers], self.starts)
         self.starts.compile()
+
+    def probes(self) -> list[Probe]:
+        """Each line pattern and marker: the lines whose stripped text it may fullmatch."""
+        return [Probe((owner, k), regex.pattern, regex.flags, LINE, code=rule.code)
+                for owner, found in ((PATTERN, self.patterns), (MARKER, self.markers))
+                for k, (rule, regex) in enumerate(found)]
+
+    def _rule_lines(
+        self, owner: str, count: int, found: Candidates | None
+    ) -> tuple[dict[int, set[int]], set[int]]:
+        """({line: the owner's patterns that may match it}, the patterns that may match any line: slow
+        path, or every pattern when the text cannot be scanned)."""
+        if found is None:
+            return {}, set(range(count))
+        by_line: dict[int, set[int]] = {}
+        everywhere = set()
+        scanned = self.stage.scanned
+        for k in range(count):
+            if (owner, k) not in scanned:
+                everywhere.add(k)
+                continue
+            for i in found.lines((owner, k)):
+                by_line.setdefault(i, set()).add(k)
+        return by_line, everywhere
 
     def scan(self, doc: Document) -> Iterable[Finding]:
         text = doc.text
@@ -107,11 +130,12 @@ class LinePass(Pass):
             return True
 
         view = TextView(text)
+        found = self.stage.candidates(text) if self.patterns or self.markers else None
         findings: list[Finding] = []
-        block_start = self._block(doc, view, lines, content, in_range, findings)
+        block_start = self._block(doc, found, lines, content, in_range, findings)
         end = len(text) if block_start is None else block_start  # the lines before the block
         exact, patterns = self.exact, self.patterns
-        for i, tried in self._line_candidates(view, lines, content, end):
+        for i, tried in self._line_candidates(view, found, lines, content, end):
             line = lines[i]
             if exact:
                 for rule in exact.get(normalize_line(line.content), ()):
@@ -130,10 +154,11 @@ class LinePass(Pass):
         return findings
 
     def _line_candidates(
-        self, view: TextView, lines: list[Line], content: list[int], end: int
+        self, view: TextView, found: Candidates | None, lines: list[Line], content: list[int], end: int
     ) -> list[tuple[int, list[int]]]:
         """(line, the line patterns to try on it) for the non-blank lines before `end` that an exact line
         or a line pattern may match, in order (a line only an exact line may match: no patterns)."""
+        candidates = found
         found: dict[int, set[int]] = {}
         if self.exact:
             if self.exact_unsafe is None or any(c in view.text for c in self.exact_unsafe):
@@ -143,7 +168,7 @@ class LinePass(Pass):
                 for i in view.starting(self.starts).get(EXACT, ()):
                     found.setdefault(i, set())
         if self.patterns:
-            by_line, everywhere = self.pattern_lines.find(view, 0)
+            by_line, everywhere = self._rule_lines(PATTERN, len(self.patterns), candidates)
             for i, ks in by_line.items():
                 found.setdefault(i, set()).update(ks)
             if everywhere:
@@ -172,7 +197,7 @@ class LinePass(Pass):
         keys = map(str.casefold, map(" ".join, map(str.split, map(contents.__getitem__, folding))))
         return [scanned[k] for k, key in zip(folding, keys, strict=True) if key in self.exact]
 
-    def _block(self, doc, view, lines: list[Line], content: list[int], in_range, findings) -> int | None:
+    def _block(self, doc, found, lines: list[Line], content: list[int], in_range, findings) -> int | None:
         """The earliest marker line of any block rule; everything from it to the end is one finding."""
         if not self.markers:
             return None
@@ -185,7 +210,7 @@ class LinePass(Pass):
         late = content[first:]
         if not late:
             return None
-        by_line, everywhere = self.marker_lines.find(view, lines[late[0]].start)
+        by_line, everywhere = self._rule_lines(MARKER, len(self.markers), found)
         chosen = {i for i in by_line if i >= late[0]}
         if everywhere:
             unfiltered = [self.markers[k] for k in sorted(everywhere)]
@@ -459,35 +484,6 @@ def _atom(c: str) -> str:
     if _uncased(c):
         return re.escape(c)
     return "(?i:" + re.escape(c) + ")"
-
-
-class RuleLines:
-    """The lines each of a list of line patterns may match (fullmatch on the stripped line).
-
-    A pattern's requirement (`requirement`) gives prefixes, registered with the pass's LineStarts, or
-    needles, found with Needles; a pattern without one may match any line."""
-
-    def __init__(self, name: str, regexes: list[re.Pattern[str]], starts: LineStarts):
-        self.name = name
-        self.starts = starts
-        found = [requirement(regex, anchored=True) for regex in regexes]
-        self.unfiltered = {k for k, req in enumerate(found) if req is None}
-        self.prefixed = [k for k, req in enumerate(found) if req is not None and req[0]]
-        for k in self.prefixed:
-            starts.add((name, k), found[k][0])
-        self.needles = Needles({k: req[1] for k, req in enumerate(found) if req is not None and req[1]})
-
-    def find(self, view: TextView, start: int) -> tuple[dict[int, set[int]], set[int]]:
-        """({line: the patterns that may match it}, the patterns that may match any line), for the lines
-        starting at offset `start` or later (and maybe some before)."""
-        by_line, everywhere = self.needles.find(view, start)
-        everywhere |= self.unfiltered
-        if self.prefixed:
-            starting = view.starting(self.starts)
-            for k in self.prefixed:
-                for i in starting.get((self.name, k), ()):
-                    by_line.setdefault(i, set()).add(k)
-        return by_line, everywhere
 
 
 class Needles:

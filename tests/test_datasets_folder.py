@@ -8,15 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+from clirun import run_lines as run
 
 from cleaner import corpus
-from cleaner.cli import main
 from cleaner.corpus import discover, plan
 
 pa = pytest.importorskip("pyarrow")
 
 ROOT = Path(__file__).resolve().parent.parent
-RULES = str(ROOT / "rules")
 SAMPLE = ROOT / "corpus"
 DATA = "data-00000-of-00001.arrow"
 
@@ -25,12 +24,6 @@ DATA = "data-00000-of-00001.arrow"
 def work(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, list[str]]:
-    status = main([*argv, "--rules", RULES])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err.splitlines()
 
 
 def records(copies: int = 1) -> list[dict]:

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from clirun import run_lines as run
 
-from cleaner.cli import main
 from cleaner.corpus import Options, discover, load, plan, value_span
 
 zstandard = pytest.importorskip("zstandard")
@@ -20,7 +20,6 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
 ROOT = Path(__file__).resolve().parent.parent
-RULES = str(ROOT / "rules")
 SAMPLE = ROOT / "corpus"
 
 
@@ -28,12 +27,6 @@ SAMPLE = ROOT / "corpus"
 def work(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, list[str]]:
-    status = main([*argv, "--rules", RULES])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err.splitlines()
 
 
 def sample_records() -> list[dict]:

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from cleaner.matching import LINE, FirstStage, Probe
 from cleaner.model import Applicability, Document, Finding, findings_of
 from cleaner.passes.base import Pass, Settings
 from cleaner.passes.lines import DEFAULT_MAX_LENGTH, normalize_line, prose_in_block
@@ -100,6 +101,19 @@ def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.take(_BMP, codes)
 
 
+_UPPER_BMP: np.ndarray | None = None
+
+
+def _is_upper(codes: np.ndarray) -> np.ndarray:
+    """str.isupper() of each code point."""
+    global _UPPER_BMP
+    if _UPPER_BMP is None:
+        _UPPER_BMP = np.frombuffer(bytes(chr(c).isupper() for c in range(0x10000)), np.uint8).astype(bool)
+    if codes.size and int(codes.max()) > 0xFFFF:
+        return np.array([chr(c).isupper() for c in codes.tolist()], dtype=bool)
+    return _UPPER_BMP[codes]
+
+
 def _cumulative(mask: np.ndarray) -> np.ndarray:
     """total[i] = set positions of mask before i."""
     total = np.zeros(mask.size + 1, np.int32)
@@ -132,6 +146,8 @@ class Features:
         "words_arr",
         "_short",
         "_pending",
+        "_chars",
+        "_caps",
     )
 
     def __init__(self, text: str):
@@ -152,6 +168,8 @@ class Features:
         self.starts_arr, self.ends_arr = starts, ends
         self._short: dict[Any, Any] = {}
         self._pending = None
+        self._chars = (codes, cls)
+        self._caps: tuple[np.ndarray, np.ndarray] | None = None
         if not keep.size:
             self.words = self.size = self.digit = self.term = []
             self.size_arr = self.digit_arr = self.term_arr = self.words_arr = np.zeros(0, bool)
@@ -195,6 +213,21 @@ class Features:
         self.term_arr = (mark >= starts) & ((cls[np.maximum(mark, 0)] & _TERM) != 0)
         self.term = self.term_arr.tolist()
         return self
+
+    def caps_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per content line: how many words of 4+ letters it has (_CAPS_WORD), and how many of them
+        start with a capital (str.isupper). A run of letters never spans lines, and findall takes
+        each maximal run of 4 or more whole."""
+        if self._caps is None:
+            codes, cls = self._chars
+            letter = ((cls & _WORD) != 0) & ((cls & _DIGIT) == 0) & (codes != 95)  # [^\W\d_]
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], letter.view(np.int8), [0]))))
+            firsts, lasts = edges[0::2], edges[1::2]
+            firsts = firsts[lasts - firsts >= 4]
+            upper = _is_upper(codes[firsts])
+            starts, ends = self.starts_arr, self.ends_arr
+            self._caps = (_count_in(firsts, starts, ends), _count_in(firsts[upper], starts, ends))
+        return self._caps
 
     def short_lines(self, limit: float, by_words: bool) -> tuple[list[int], list[str]]:
         """Content lines of at most limit words (or of size, CJK counted): their indexes and texts."""
@@ -251,8 +284,17 @@ def is_sentence(text: str, size: float, good_words: float, long_words: float) ->
     return (size >= good_words and TERMINAL.search(text) is not None) or size >= long_words
 
 
+MARKER_KEY = "page-marker"  # the first-stage probes of the markers: (MARKER_KEY, index in markers)
 Marker = tuple[re.Pattern[str], float, bool | int]  # safe: True, False, or safe unless prose (limit)
 ShortKeys = tuple[np.ndarray, list[str], list[str], np.ndarray]  # indexes, texts, keys, counted
+
+
+def marker_probes(markers: list[Marker], codes: list[str]) -> list[Probe]:
+    """The first-stage probes of the markers (Layout reads their candidate lines); codes: their rules'."""
+    return [
+        Probe((MARKER_KEY, k), regex.pattern, regex.flags, LINE, code=code)
+        for k, ((regex, _, _), code) in enumerate(zip(markers, codes, strict=True))
+    ]
 
 
 def marker_filter(markers: list[Marker]) -> re.Pattern[str] | None:
@@ -299,12 +341,13 @@ class Layout:
     """
 
     def __init__(self, features: Features, params: dict[str, Any], markers: list[Marker], prefilter=None,
-                 finder=None):
+                 finder=None, stage: FirstStage | None = None):
         self.features = f = features.shape()
         self.params = params
         self.markers = markers
         self.prefilter = prefilter
         self.finder = finder
+        self.stage = stage  # the first stage, with a line probe for every marker (marker_probes)
         self.content = f.content
         self.size = f.size
         good, long = params["good_words"], params["long_words"]
@@ -342,7 +385,12 @@ class Layout:
         starts, prefilter, text = f.starts, self.prefilter, f.text
         # lines before every marker's min_position are never markers (the position only grows)
         first = bisect.bisect_left(range(count), True, key=lambda n: starts[n] / length >= lowest)
-        if self.finder is not None and first < count:  # the lines found by one search of the text
+        staged = self._staged_lines(first) if first < count else None
+        if staged is not None:  # the lines the first stage says some marker may fullmatch
+            lines = staged
+            texts = {n: text[starts[n] : f.ends[n]].strip() for n in lines}
+            first = 0
+        elif self.finder is not None and first < count:  # the lines found by one search of the text
             lines = self._found_lines(first)
             texts = {n: text[starts[n] : f.ends[n]].strip() for n in lines}
             first = 0
@@ -368,6 +416,24 @@ class Layout:
             if stop < count:
                 break
         return stop, region_stop
+
+    def _staged_lines(self, first: int) -> list[int] | None:
+        """Content lines from `first` on that the first stage says some marker may fullmatch (stripped),
+        in order; None when it cannot say (no stage, a marker on the slow path, an unscannable text)."""
+        stage = self.stage
+        if stage is None:
+            return None
+        keys = [(MARKER_KEY, k) for k in range(len(self.markers))]
+        if not stage.scanned.issuperset(keys):
+            return None
+        found = stage.candidates(self.features.text)
+        if found is None:
+            return None
+        rows = sorted(set().union(*map(found.lines, keys)))  # line indexes, blank lines counted
+        content = self.features.content
+        at = np.searchsorted(content, rows).tolist()  # each candidate's index among the content lines
+        count = len(content)
+        return [n for n, row in zip(at, rows, strict=True) if first <= n < count and content[n] == row]
 
     def _found_lines(self, first: int) -> list[int]:
         """Content lines from `first` on that the marker finder finds (a superset of those the
@@ -446,10 +512,13 @@ def main_region_exact(
     return start, end
 
 
-def layout(text: str, params: dict[str, Any], markers: list[Marker]) -> Layout:
-    """Sizes, sentence flags, the end-of-article marker (as the block rules find it) and the main text."""
+def layout(
+    text: str, params: dict[str, Any], markers: list[Marker], stage: FirstStage | None = None
+) -> Layout:
+    """Sizes, sentence flags, the end-of-article marker (as the block rules find it) and the main text;
+    with a first stage holding marker_probes(markers), the marker lines are its candidates."""
     prefilter = marker_filter(markers)
-    return Layout(Features(text), params, markers, prefilter, marker_finder(prefilter))
+    return Layout(Features(text), params, markers, prefilter, marker_finder(prefilter), stage)
 
 
 def short_runs(lay: Layout, max_words: float) -> list[tuple[int, int]]:
@@ -475,12 +544,9 @@ def headline_runs(lay: Layout, max_words: float, min_words: float, min_caps: flo
     runs = lay.memo.get(key)
     if runs is None:
         f = lay.features
-        text, starts, ends = f.text, f.starts, f.ends
         ok = (f.size_arr <= max_words) & (f.size_arr >= min_words) & ~f.term_arr
-        for n in np.flatnonzero(ok).tolist():
-            words = _CAPS_WORD.findall(text[starts[n] : ends[n]])
-            if not words or sum(w[0].isupper() for w in words) < min_caps * len(words):
-                ok[n] = False
+        words, caps = f.caps_words()  # of _CAPS_WORD's words: too few capitalised, or none
+        ok &= (words > 0) & ~(caps < min_caps * words)
         edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.view(np.int8), [0]))))
         firsts, lasts = edges[0::2].tolist(), edges[1::2].tolist()
         runs = lay.memo[key] = [(a, b - a) for a, b in zip(firsts, lasts, strict=True)]
@@ -553,12 +619,15 @@ class StructurePass(Pass):
 
     def __init__(self, rules: list[Rule], ruleset: RuleSet, settings: Settings):
         super().__init__(rules, ruleset, settings)
+        marker_rules = [
+            r for r in ruleset.rules if r.kind == "block-from-marker" and r.enabled and r.prefix == "BP"
+        ]
         self.markers = [
             (r.regex(), r.params.get("min_position", 0.5),
              r.params.get("max_prose_run", True) if r.applicability is Applicability.SAFE else False)
-            for r in ruleset.rules
-            if r.kind == "block-from-marker" and r.enabled and r.prefix == "BP"
+            for r in marker_rules
         ]
+        self.marker_codes = [r.code for r in marker_rules]
         self.marker_key = tuple((regex.pattern, regex.flags, at, safe) for regex, at, safe in self.markers)
         self.prefilter = marker_filter(self.markers)
         self.finder = marker_finder(self.prefilter)
@@ -574,6 +643,16 @@ class StructurePass(Pass):
             params = {k: rule.params.get(k, v) for k, v in LAYOUT_DEFAULTS.items()}
             self.plans.append((rule, params, (tuple(sorted(params.items())), self.marker_key)))
         self.structural = any(r.kind != "learned-line" for r in self.rules)
+
+    def probes(self) -> list[Probe]:
+        """Each end-of-article marker and each comment-thread rule's furniture (`meta`): the lines whose
+        stripped text it may fullmatch."""
+        threads = [
+            Probe((THREAD_KEY, r.code), r.regex("meta").pattern, r.regex("meta").flags, LINE, code=r.code)
+            for r in self.rules
+            if r.kind == "comment-thread"
+        ]
+        return marker_probes(self.markers, self.marker_codes) + threads
 
     # ---- corpus-wide statistics for learned-line rules (LearnedLinePass) -----------------------
 
@@ -661,7 +740,9 @@ class StructurePass(Pass):
         layouts = _memo(text)
         lay = layouts.get(key)
         if lay is None:
-            lay = layouts[key] = Layout(_features_of(text), params, self.markers, self.prefilter, self.finder)
+            lay = layouts[key] = Layout(
+                _features_of(text), params, self.markers, self.prefilter, self.finder, self.stage
+            )
         return lay
 
     def _scan(self, doc: Document) -> list[Finding]:
@@ -1062,12 +1143,25 @@ def _near_main(lay: Layout, lines: list[int], k: int, j: int, reach: int) -> lis
 
 THREAD_AFTER = 3  # sentences of the main text a comment thread comes after
 MIN_FURNITURE = 2  # lines of a thread that are not a time (Reply, Report, votes)
+THREAD_KEY = "comment-furniture"  # the first-stage probe of a comment-thread rule's meta: (THREAD_KEY, code)
 
 
 def _whole_lines(regex: re.Pattern[str], text: str, starts: list[int], after: int) -> set[int]:
     """The content lines after line `after` that regex matches whole (white space around aside)."""
     found = re.finditer(rf"^[^\S\n]*(?:{regex.pattern})[^\S\n]*$", text, regex.flags)
     return {n for n in (bisect.bisect_right(starts, m.start()) - 1 for m in found) if n > after}
+
+
+def _too_little_furniture(rule: Rule, lay: Layout) -> bool:
+    """Whether the first stage says fewer than MIN_FURNITURE lines can hold the rule's furniture (then
+    it finds no thread). Each line _whole_lines finds starts a match of the furniture pattern, and
+    these matches (whole lines, never overlapping) end on distinct lines, each a candidate line of
+    the probe: there are at least as many candidate lines as furniture lines."""
+    stage, key = lay.stage, (THREAD_KEY, rule.code)
+    if stage is None or key not in stage.scanned:
+        return False
+    found = stage.candidates(lay.features.text)
+    return found is not None and len(found.lines(key)) < MIN_FURNITURE
 
 
 def _comment_threads(rule: Rule, lay: Layout, doc: Document) -> list[Finding]:
@@ -1077,6 +1171,8 @@ def _comment_threads(rule: Rule, lay: Layout, doc: Document) -> list[Finding]:
     comments heading (`heading`, up to `heading_reach` lines above the first such line; else the
     short author line just above it) to the last one: one finding for the whole thread."""
     p = rule.params
+    if _too_little_furniture(rule, lay):
+        return []
     start, end, _, _ = lay.region()
     if start > end:
         return []
@@ -1129,20 +1225,28 @@ def _most_trusted_per_line(columns: list[tuple]) -> list[Finding]:
     """
     if len(columns) == 1:
         return findings_of(*columns[0])
-    best: dict[int, tuple[tuple, int, int]] = {}  # line start -> (rank, rule column, row)
-    get = best.get
-    for k, (shared, begin, _, _, _, confidences) in enumerate(columns):
-        code, applicability = shared[1], -shared[4]
-        for row, (start, confidence) in enumerate(zip(begin, confidences, strict=True)):
-            rank = (applicability, -confidence, code)
-            kept = get(start)
-            if kept is None or rank < kept[0]:
-                best[start] = (rank, k, row)
-    rows: list[list[int]] = [[] for _ in columns]
-    for _, k, row in best.values():
-        rows[k].append(row)
+    # every row of every column, in order; each line start keeps its best-ranked row (the first
+    # among equals), and the kept rows come in the order their line starts were first seen
+    sizes = [len(begin) for _, begin, *_ in columns]
+    codes = sorted({shared[1] for shared, *_ in columns})
+    column = np.repeat(np.arange(len(columns)), sizes)
+    starts = np.concatenate([np.asarray(begin, np.int64) for _, begin, *_ in columns])
+    confidence = np.concatenate([np.asarray(c, np.float64) for *_, c in columns])
+    applicability = np.array([-int(shared[4]) for shared, *_ in columns])[column]
+    code = np.array([codes.index(shared[1]) for shared, *_ in columns])[column]
+    order = np.arange(starts.size)
+    ranked = np.lexsort((order, code, -confidence, applicability, starts))  # by start, then rank
+    lead = np.ones(ranked.size, bool)
+    lead[1:] = starts[ranked[1:]] != starts[ranked[:-1]]
+    winners = ranked[lead]  # the best row of each start, by start
+    _, seen = np.unique(starts, return_index=True)  # where each start first appears (by start too)
+    winners = winners[np.argsort(seen, kind="stable")]
+    picked_column = column[winners]
     found: list[Finding] = []
-    for (shared, *cols), picked in zip(columns, rows, strict=True):
+    offset = 0
+    for k, (shared, *cols) in enumerate(columns):
+        picked = (winners[picked_column == k] - offset).tolist()
+        offset += sizes[k]
         if picked:
             found += findings_of(shared, *(map(col.__getitem__, picked) for col in cols))
     return found

@@ -188,28 +188,6 @@ class _Draft:
     __slots__ = _FIELDS
 
 
-class _Placed:
-    """A copy of a finding at (line, col): what the scanner makes of every finding it keeps."""
-
-    __slots__ = _FIELDS
-
-    def __init__(self, f: Finding, line: int, col: int):
-        self.doc = f.doc
-        self.code = f.code
-        self.name = f.name
-        self.start = f.start
-        self.end = f.end
-        self.original = f.original
-        self.replacement = f.replacement
-        self.applicability = f.applicability
-        self.message = f.message
-        self.fix = f.fix
-        self.confidence = f.confidence
-        self.line = line
-        self.col = col
-        self.__class__ = Finding
-
-
 class _Spanned:
     """A finding that shares doc, code, name, replacement, applicability and fix (`shared`) with others."""
 
@@ -226,11 +204,6 @@ class _Spanned:
         self.line = 0
         self.col = 0
         self.__class__ = Finding
-
-
-def placed(findings: Iterable[Finding], lines: Iterable[int], cols: Iterable[int]) -> list[Finding]:
-    """Copies of findings with their line and column set (dataclasses.replace, ~10x faster)."""
-    return list(map(_Placed, findings, lines, cols))
 
 
 def findings_of(

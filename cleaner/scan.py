@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import copy
-import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress, repeat
-from operator import attrgetter
 from typing import Any
 
 from cleaner.cache import FindingCache, cache_key, dump_stats, load_stats
@@ -19,7 +16,7 @@ from cleaner.cache import load as load_findings
 from cleaner.corpus import Loaded, Options, Unit, load, record_names
 from cleaner.engines import Engine, Failed
 from cleaner.engines.local import LocalEngine
-from cleaner.model import Document, Finding, placed
+from cleaner.model import Applicability, Document, Finding
 from cleaner.passes import Pass, Settings, build_passes, validate
 from cleaner.rules import RuleSet, calibration, ignored_changes
 from cleaner.text import positions
@@ -106,20 +103,23 @@ class Scanner:
         return digest.hexdigest()[:32]
 
     def finalize(self, doc: Document, found: list[Finding]) -> list[Finding]:
-        """Drop ignored findings and edits that change nothing, fill in positions, keep one finding
-        per edit, sort."""
+        """Drop ignored findings and edits that change nothing, keep one finding per edit, sort,
+        merge line deletions next to each other into blocks, and only then make the findings that
+        are output, with their calibrated confidence and position."""
         # an edit that changes nothing (ftfy's steps can leave a piece as it was); notices have no span
         found = [f for f in found if f.original != f.replacement or f.start == f.end]
         if self.ignored:
             found = [f for f in found if not self._is_ignored(f)]
+        if not found:
+            return []
         if self.calibration:
-            found = calibrated(found, self.calibration)
-        located = locate(doc, found)
-        if not self.block_codes:
-            return located
-        merged = blocks(located, self.block_codes)
+            kept = most_trusted(found, calibrated(found, self.calibration))
+        else:
+            kept = most_trusted(found, [f.confidence for f in found])
+        runs = blocks(kept, self.block_codes) if self.block_codes else [[item] for item in kept]
+        out = placed(doc, runs)
         # a reviewer's `-` on a block ignores the block as it was proposed
-        return [f for f in merged if not self._is_ignored(f)] if self.ignored else merged
+        return [f for f in out if not self._is_ignored(f)] if self.ignored and self.block_codes else out
 
     def _is_ignored(self, f: Finding) -> bool:
         docs = self.ignored.get((f.code, f.original, f.replacement))
@@ -596,93 +596,92 @@ def _store_statistics(cache: FindingCache | None, observed: list[Observed]) -> N
 BLOCK_KINDS = frozenset({"short-line-run", "outside-main-text", "dense-region", "learned-line"})
 
 
-def calibrated(findings: list[Finding], table: dict[tuple[str, str], list[tuple[float, float]]]) -> list[Finding]:
-    """Findings whose code and applicability the table lists get the measured precision of their
-    band (the last one whose `from` their own confidence reaches) as their confidence."""
+def calibrated(
+    findings: list[Finding], table: dict[tuple[str, str], list[tuple[float, float]]]
+) -> list[float]:
+    """The confidence of each finding: for a code and applicability the table lists, the measured
+    precision of its band (the last one whose `from` its own confidence reaches), else its own."""
+    memo: dict[tuple[str, Applicability, float], float | None] = {}  # a page repeats a few signals
     out = []
     for f in findings:
-        bands = table.get((f.code, str(f.applicability)))
-        if bands is not None:
-            value = next((p for low, p in reversed(bands) if f.confidence >= low - 1e-9), None)
-            if value is not None and value != f.confidence:
-                f = Finding(f.doc, f.code, f.name, f.start, f.end, f.original, f.replacement, f.applicability,
-                            f.message, f.fix, value, f.line, f.col)
-        out.append(f)
+        key = (f.code, f.applicability, f.confidence)
+        if key in memo:
+            value = memo[key]
+        else:
+            listed = table.get((f.code, str(f.applicability)))
+            if listed is not None:
+                value = next((p for low, p in reversed(listed) if f.confidence >= low - 1e-9), None)
+            else:
+                value = None
+            memo[key] = value
+        out.append(f.confidence if value is None or value == f.confidence else value)
     return out
 
 
-def blocks(findings: list[Finding], codes: frozenset[str]) -> list[Finding]:
-    """Merge the located findings of `codes` that delete lines right after each other (the next one
-    starts where the last ends) with the same code and applicability into one finding: the span of
-    the run, the first line's position and message with the block's size, the lowest confidence."""
-    out: list[Finding] = []
-    run: list[Finding] = []
+def most_trusted(findings: list[Finding], confidences: list[float]) -> list[tuple[Finding, float]]:
+    """(finding, confidence) of one finding per edit, sorted by position: when several rules propose
+    the very same edit, the most trusted (highest applicability, then confidence, then lowest code),
+    so a reviewer decides once."""
+    best: dict[tuple[int, int, str], tuple[Finding, float]] = {}
+    for f, c in zip(findings, confidences, strict=True):
+        key = (f.start, f.end, f.replacement)
+        kept = best.get(key)
+        if kept is None or (-f.applicability, -c, f.code) < (-kept[0].applicability, -kept[1], kept[0].code):
+            best[key] = (f, c)
+    return sorted(best.values(), key=_position)
 
-    def flush() -> None:
-        if len(run) == 1:
-            out.append(run[0])
-        elif run:
-            first, last = run[0], run[-1]
-            out.append(
-                Finding(
-                    first.doc, first.code, first.name, first.start, last.end,
-                    "".join(f.original for f in run), "", first.applicability,
-                    f"{first.message}, a block of {len(run)} lines", first.fix,
-                    min(f.confidence for f in run), first.line, first.col,
-                )
-            )
-        run.clear()
 
+def _position(item: tuple[Finding, float]) -> tuple[int, int, str, str]:
+    f = item[0]
+    return f.start, f.end, f.code, f.replacement
+
+
+def blocks(kept: list[tuple[Finding, float]], codes: frozenset[str]) -> list[list[tuple[Finding, float]]]:
+    """The sorted findings in runs: the findings of `codes` that delete lines right after each other
+    (the next one starts where the last ends) with the same code and applicability are one run, to
+    become one finding; any other finding is a run of its own."""
     # a block never runs over where another edit starts (an end-of-article block from its marker line,
     # a line rule's deletion): the blocks end there, so neither swallows the other in apply
-    others = {f.start for f in findings if f.code not in codes or f.replacement != ""}
-    for f in findings:
+    others = {f.start for f, _ in kept if f.code not in codes or f.replacement != ""}
+    out: list[list[tuple[Finding, float]]] = []
+    last: Finding | None = None  # the last finding of the open run, if it is a block's
+    for item in kept:
+        f = item[0]
         if f.code in codes and f.replacement == "" and f.start < f.end:
-            if run and (
-                f.start != run[-1].end
-                or f.code != run[-1].code
-                or f.applicability != run[-1].applicability
-                or f.start in others
-            ):
-                flush()
-            run.append(f)
+            if (last is not None and f.start == last.end and f.code == last.code
+                    and f.applicability == last.applicability and f.start not in others):
+                out[-1].append(item)
+            else:
+                out.append([item])
+            last = f
         else:
-            flush()
-            out.append(f)
-    flush()
+            out.append([item])
+            last = None
     return out
 
 
-def locate(doc: Document, findings: list[Finding]) -> list[Finding]:
-    """Fill in line/column (of the first non-newline character of the span) and sort by position.
-
-    When several rules propose the very same edit, only the most trusted one is kept
-    (highest applicability, then confidence, then lowest code), so a reviewer decides once.
-    """
-    if not findings:
-        return findings
-    collecting = gc.isenabled()
-    if collecting:  # findings hold no cycles: no collection while thousands of them are copied
-        gc.disable()
-    try:
-        best: dict[tuple[int, int, str], Finding] = {}
-        for f in findings:
-            key = (f.start, f.end, f.replacement)
-            kept = best.get(key)
-            if kept is None or (-f.applicability, -f.confidence, f.code) < (
-                -kept.applicability, -kept.confidence, kept.code
-            ):
-                best[key] = f
-        # sorted first: then each position is counted from the one before (text.py: positions)
-        kept = sorted(best.values(), key=attrgetter("start", "end", "code", "replacement"))
-        offsets = list(map(attrgetter("start"), kept))
-        # a span that starts with line breaks: the line after them
-        breaks = map(str.startswith, map(attrgetter("original"), kept), repeat(("\r", "\n")))
-        for k in compress(range(len(kept)), breaks):
-            f = kept[k]
+def placed(doc: Document, runs: list[list[tuple[Finding, float]]]) -> list[Finding]:
+    """One finding per run, at the line and column of the first non-newline character of its first
+    finding's span: a run of several is the span of the run with the first finding's message and the
+    block's size, and the lowest confidence."""
+    offsets = []
+    for run in runs:
+        f = run[0][0]
+        if f.original.startswith(("\r", "\n")):  # a span that starts with line breaks: the line after them
             lead = len(f.original) - len(f.original.lstrip("\r\n"))
-            offsets[k] = min(f.start + lead, max(f.end - 1, f.start))
-        return placed(kept, *positions(doc.text, offsets))
-    finally:
-        if collecting:
-            gc.enable()
+            offsets.append(min(f.start + lead, max(f.end - 1, f.start)))
+        else:
+            offsets.append(f.start)
+    out = []
+    for run, line, col in zip(runs, *positions(doc.text, offsets), strict=True):
+        first, confidence = run[0]
+        if len(run) == 1:
+            out.append(Finding(first.doc, first.code, first.name, first.start, first.end, first.original,
+                               first.replacement, first.applicability, first.message, first.fix, confidence,
+                               line, col))
+        else:
+            out.append(Finding(first.doc, first.code, first.name, first.start, run[-1][0].end,
+                               "".join(f.original for f, _ in run), "", first.applicability,
+                               f"{first.message}, a block of {len(run)} lines", first.fix,
+                               min(c for _, c in run), line, col))
+    return out

@@ -35,7 +35,7 @@ def test_a_listed_signal_gets_the_precision_of_its_band():
         ],
         table,
     )
-    assert [f.confidence for f in got] == [0.987, 0.952, 0.5, 0.75, 0.75]
+    assert got == [0.987, 0.952, 0.5, 0.75, 0.75]
 
 
 def test_a_bad_calibration_entry_is_refused_with_file_and_line(tmp_path, capsys):

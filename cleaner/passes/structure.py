@@ -1217,7 +1217,7 @@ def _comment_threads(rule: Rule, lay: Layout, doc: Document) -> list[Finding]:
 
 def _most_trusted_per_line(columns: list[tuple]) -> list[Finding]:
     """The findings of every rule, but for a line several rules delete only the most trusted one
-    (highest applicability, then confidence, then lowest code: the finding scan.locate would keep).
+    (highest applicability, then confidence, then lowest code: the finding scan.most_trusted would keep).
 
     Every finding here deletes one whole line (span: the line and the blank lines after it, no
     replacement), so the line's start names the edit. On a page the menu, header and far-from-text

@@ -117,7 +117,7 @@ def _case_table() -> dict[str, frozenset[str]]:
     by_form: dict[str, set[str]] = {}
     for c in _everything():
         for form in {c.lower(), c.upper(), c.casefold()}:
-            if form != c:
+            if form != c and len(form) == 1:  # ß -> "ss": re's ignore-case maps a character to one
                 by_form.setdefault(form, {form}).add(c)
     table: dict[str, set[str]] = {}
     for group in by_form.values():
@@ -193,7 +193,9 @@ def _class(ranges: Ranges) -> str:
     if len(wide) > WIDE:  # Latin-1 exact, the rest as the range around it, or as any character
         latin = [r for r in wide if r[1] <= 0xFF]
         far = [r for r in wide if r[1] > 0xFF]
-        if far[-1][1] - far[0][0] < 0x4000:
+        if not far:  # all of it in Latin-1: exact
+            wide = latin
+        elif far[-1][1] - far[0][0] < 0x4000:
             wide = latin + [(far[0][0], far[-1][1])]
         else:
             wide = _without_surrogates([(0x80, MAX_UNICODE)])
@@ -482,6 +484,8 @@ def _built(probes: list[Probe]) -> tuple[hyperscan.Database | None, list[int], d
             wrapped.append((k, *_wrapped(probe)))
         except Untranslatable as exc:
             slow[probe.key] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a translator bug must cost speed, never findings
+            slow[probe.key] = f"not translated ({type(exc).__name__}: {exc})"
     try:
         database = _compile([e for _, e, _ in wrapped], [f for _, _, f in wrapped]) if wrapped else None
     except hyperscan.error:  # one the engine refuses: told apart by compiling each alone

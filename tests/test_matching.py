@@ -169,3 +169,17 @@ def test_the_stage_travels_to_worker_processes():
     again = pickle.loads(pickle.dumps(STAGE))
     text = "Home > News > World\n7 hours ago\n"
     assert again.candidates(text)._by_key == STAGE.candidates(text)._by_key
+
+
+@pytest.mark.parametrize("pattern, line", [
+    ("schließen", "SCHLIEẞEN"),  # ß: its upper case is two characters, its capital one
+    ("r[àâçéèêëîïôûù]agir", "RÉAGIR"),  # a class of more than four ranges, all in Latin-1
+    ("ﬁn du direct", "ﬁn du direct"),  # a ligature whose case forms are two characters
+])
+def test_patterns_with_unusual_case_forms_are_candidates_not_crashes(pattern, line):
+    probe = Probe(("user", 0), pattern, re.IGNORECASE | re.MULTILINE, LINE, code="BP901")
+    stage = FirstStage([probe])
+    text = f"Ein Absatz, der lang genug ist.\n{line}\nNoch ein Satz.\n"
+    assert reference(text, probe) == [1]
+    found = stage.candidates(text)
+    assert probe.key not in stage.scanned or 1 in found.lines(probe.key)

@@ -111,8 +111,12 @@ def test_findings_of_generated_pages_are_what_the_line_by_line_code_found():
 # (2 stay unsafe: prose after the heading), and below those safe blocks 26 structural lines (19
 # BP017, 3 BP019, 3 BP022, 1 BP024) are the block's alone; 20 header/footer messages name other
 # region sizes, and 2 BP023 lines and 1 BP015 span are new
-EXPECTED_COUNT = 2686
-EXPECTED_DIGEST = "616e59d571c8e999669dc773a7329154a3c1cfeba34c3e8e51fc4b84c1a20eea"
+# Retaken once more when a block the article may go on after stopped ending the main text (review of
+# issue 11): 1 BP015 block turned unsafe (sentences in a row after the box); 5 BP017 lines safe ->
+# unsafe (near the main text that now goes on), 4 unsafe BP017 and 3 BP024 lines gone, 9 BP023, 2
+# BP019 and 1 BP022 lines new (the lines after that box are judged as the article's surroundings)
+EXPECTED_COUNT = 2691
+EXPECTED_DIGEST = "e2599907525306c18835d12c6180f7795d3d01d8199849539975b4b507e4dc4f"
 
 
 # ---- the end-of-article markers: one search of the text finds every line the prefilter matches --

@@ -248,25 +248,47 @@ PROSE_END = re.compile(r"[.!?…。！？][\"”’»)\]]*\s*$")
 PROSE_LEAD = 3  # a block whose first lines after its marker hold prose may be the article going on
 
 
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+
+
 def _is_prose(text: str) -> bool:
-    """A sentence-like line: ten words and final punctuation, 25 words, or 120 characters (any script)."""
+    """A sentence-like line: ten words and final punctuation, 25 words, 120 characters, or (scripts
+    written without spaces: CJK, Thai) 20 such characters and final punctuation."""
     words = word_count(text)
-    return (words >= 10 and PROSE_END.search(text) is not None) or words >= 25 or len(text.strip()) >= 120
+    if (words >= 10 and PROSE_END.search(text) is not None) or words >= 25 or len(text.strip()) >= 120:
+        return True
+    return PROSE_END.search(text) is not None and len(CJK_CHAR.findall(text)) >= 20
+
+
+ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\"”’»)\]]*\s*$")
+PROSE_WINDOW = 10  # lines after the marker where two sentences in a row say the article goes on
+
+
+def _ends_sentence(text: str) -> bool:
+    """A line that ends like a sentence: four words (or, without spaces, eight CJK or Thai characters)
+    and final punctuation, not an ellipsis (a teaser cut short)."""
+    return (PROSE_END.search(text) is not None and ELLIPSIS_END.search(text) is None
+            and (word_count(text) >= 4 or len(CJK_CHAR.findall(text)) >= 8))
 
 
 def prose_in_block(texts: Iterable[str], limit: int) -> str | None:
-    """Why a block whose lines after its marker are `texts` may be the article going on after a box
-    (more than `limit` prose lines in a row, or prose within its first lines), or None."""
-    run = 0
+    """Why a block whose lines after its marker are `texts` may be the article going on after a box,
+    or None: prose within its first PROSE_LEAD lines, two lines in a row that end like sentences
+    within its first PROSE_WINDOW lines (a teaser is a headline and at most one line of summary; an
+    article's paragraphs, quotes and closing lines follow each other), or anywhere more than `limit`
+    prose lines in a row."""
+    prose = sentences = 0
     for n, text in enumerate(texts):
-        if _is_prose(text):
-            run += 1
-            if n < PROSE_LEAD:
-                return "prose right after the marker"
-            if run > limit:
-                return f"{run} lines of prose in a row"
-        else:
-            run = 0
+        long = _is_prose(text)
+        if n < PROSE_LEAD and long:
+            return "prose right after the marker"
+        prose = prose + 1 if long else 0
+        if prose > limit:
+            return f"{prose} lines of prose in a row"
+        if n < PROSE_WINDOW:
+            sentences = sentences + 1 if long or _ends_sentence(text) else 0
+            if sentences >= 2:
+                return "sentences in a row after the box"
     return None
 
 

@@ -406,10 +406,12 @@ class Layout:
                 continue
             for regex, at, safe in markers:
                 if before >= at and regex.fullmatch(stripped):
-                    region_stop = min(region_stop, n)
                     if safe is not True and safe is not False:  # safe unless prose follows (lines.py)
                         after = map(text.__getitem__, map(slice, starts[n + 1:], f.ends[n + 1:]))
-                        safe = prose_in_block(after, safe) is None
+                        if prose_in_block(after, safe) is not None:
+                            break  # the article may go on after the box: no end of the main text
+                        safe = True
+                    region_stop = min(region_stop, n)
                     if safe:
                         stop = n
                     break
@@ -1143,6 +1145,7 @@ def _near_main(lay: Layout, lines: list[int], k: int, j: int, reach: int) -> lis
 
 THREAD_AFTER = 3  # sentences of the main text a comment thread comes after
 MIN_FURNITURE = 2  # lines of a thread that are not a time (Reply, Report, votes)
+_DIGITS = re.compile(r"\d+")
 THREAD_KEY = "comment-furniture"  # the first-stage probe of a comment-thread rule's meta: (THREAD_KEY, code)
 
 
@@ -1202,6 +1205,11 @@ def _comment_threads(rule: Rule, lay: Layout, doc: Document) -> list[Finding]:
                 if heading.fullmatch(text[starts[n]:ends[n]].strip()):
                     head = n
                     break
+        shapes = {_DIGITS.sub("#", text[starts[n]:ends[n]].strip().casefold()) if n in furniture else ""
+                  for n in group}
+        if len(shapes) < 2 and head is None:
+            taken = last
+            continue  # one shape repeated (a Q&A's Reply lines) and no comments heading
         if head is None and first - 1 > taken and lay.size[first - 1] <= 4 and not f.term[first - 1]:
             head = first - 1  # the author's name above the first comment's time or votes
         begin = first if head is None else head

@@ -219,3 +219,27 @@ def test_without_ray_one_line_names_the_extra(news, capsys, monkeypatch):
         "cleaner: --engine ray needs ray, which is not installed: pip install 'cleaner[ray]'\n")
     status, _, err = cli(capsys, "scan", "news", "--ray-address", "auto")
     assert status == 2 and err == "cleaner: --ray-address needs --engine ray\n"
+
+
+def test_an_address_where_no_ray_cluster_answers_is_refused_at_once():
+    """Found in review: a port that accepts TCP but is no Ray head made ray.init retry for minutes."""
+    import socket
+    import threading
+
+    from cleaner.engines.ray import _reachable
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer() -> None:  # an HTTP/1 server: it answers the preface with a 400, not SETTINGS
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(1024)
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    with pytest.raises(ConnectionError, match="is no Ray cluster"):
+        _reachable(f"127.0.0.1:{port}")
+    server.close()
+    with pytest.raises(ConnectionError, match="nothing answers"):
+        _reachable(f"127.0.0.1:{port}")

@@ -203,17 +203,48 @@ def _quiet_error_listener() -> None:
 
 
 def _reachable(address: str) -> None:
-    """A `host:port` address that nothing answers at is refused at once (Ray would retry for
-    minutes); `auto` and `ray://` addresses are left to Ray."""
-    import socket
+    """An address where no Ray cluster answers is refused at once (Ray would retry for minutes): for
+    `auto`, the cluster Ray finds on this machine (RAY_ADDRESS or the one it started last); for a
+    `host:port`, something must answer there and speak gRPC (Ray's head node does: HTTP/2, whose
+    server sends its SETTINGS first). `ray://` addresses are left to Ray."""
+    if address == "auto":
+        try:
+            from ray._private.services import canonicalize_bootstrap_address
 
+            found = canonicalize_bootstrap_address("auto")
+        except Exception as exc:  # noqa: BLE001 - Ray says "no running cluster" in its own words
+            raise ConnectionError(f"no Ray cluster running on this machine ({_one_line(exc)})") from None
+        if not found:
+            raise ConnectionError("no Ray cluster running on this machine (start one with: ray start --head)")
+        address = found
     host, _, port = address.rpartition(":")
     if "://" in address or not host or not port.isdigit():
         return
+    if not _speaks_grpc(host, int(port), address):
+        raise ConnectionError(f"what answers at {address} is no Ray cluster (no gRPC server)")
+
+
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def _speaks_grpc(host: str, port: int, address: str, timeout: float = 5.0) -> bool:
+    """Whether the server at host:port answers the HTTP/2 client preface with a SETTINGS frame."""
+    import socket
+
     try:
-        socket.create_connection((host, int(port)), timeout=5).close()
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(HTTP2_PREFACE + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")  # an empty SETTINGS
+            head = b""
+            while len(head) < 9:
+                chunk = sock.recv(9 - len(head))
+                if not chunk:
+                    return False
+                head += chunk
     except OSError as exc:
+        if isinstance(exc, TimeoutError | socket.timeout):
+            return False
         raise ConnectionError(f"nothing answers at {address} ({exc.strerror or exc})") from None
+    return head[3] == 0x04  # frame type SETTINGS
 
 
 def _describe(exc: BaseException) -> str:

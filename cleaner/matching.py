@@ -505,9 +505,28 @@ def _built(probes: list[Probe]) -> tuple[hyperscan.Database | None, list[int], d
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
         partial.write_bytes(pickle.dumps((kept, slow, hyperscan.dumpb(database) if database else b"")))
         os.replace(partial, path)
+        _prune(path.parent)
     except OSError:  # a read-only home: build every time
         pass
     return database, kept, slow
+
+
+KEEP_DATABASES = 8  # compiled stages kept in the cache folder (one per set of rules used lately)
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the KEEP_DATABASES most recently written stages (each rule change writes one)."""
+    found = []
+    for f in folder.glob("stage-*.hsdb"):
+        try:
+            found.append((f.stat().st_mtime, f))
+        except OSError:
+            continue
+    for _, f in sorted(found, reverse=True)[KEEP_DATABASES:]:
+        try:
+            f.unlink()
+        except OSError:
+            pass
 
 
 def _leading(probe: Probe) -> tuple[str, int] | None:

@@ -183,3 +183,22 @@ def test_patterns_with_unusual_case_forms_are_candidates_not_crashes(pattern, li
     assert reference(text, probe) == [1]
     found = stage.candidates(text)
     assert probe.key not in stage.scanned or 1 in found.lines(probe.key)
+
+
+def test_the_cache_folder_keeps_only_the_latest_compiled_stages(tmp_path, monkeypatch):
+    import os
+
+    from cleaner import matching
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = tmp_path / "cleaner"
+    folder.mkdir()
+    for n in range(12):  # stages of older rule sets
+        old = folder / f"stage-old{n:02d}.hsdb"
+        old.write_bytes(b"x")
+        os.utime(old, (1_000_000 + n, 1_000_000 + n))
+    FirstStage([Probe(("p", 0), r"fresh\s+line", re.IGNORECASE, LINE, code="BP999")])
+    left = sorted(f.name for f in folder.glob("stage-*.hsdb"))
+    assert len(left) == matching.KEEP_DATABASES
+    assert "stage-old11.hsdb" in left and "stage-old00.hsdb" not in left
+    assert any(not name.startswith("stage-old") for name in left)  # the new one

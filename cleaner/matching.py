@@ -474,9 +474,15 @@ def _built(probes: list[Probe]) -> tuple[hyperscan.Database | None, list[int], d
     path = _cache_folder() / f"stage-{digest}.hsdb"
     try:
         kept, slow, blob = pickle.loads(path.read_bytes())
-        return (_loaded(blob) if blob else None), kept, slow
+        found = (_loaded(blob) if blob else None), kept, slow
     except Exception:  # noqa: BLE001 - no cache, or not a usable one: build
         pass
+    else:
+        try:
+            os.utime(path)  # recently used: the last the cache folder lets go (_prune)
+        except OSError:
+            pass
+        return found
     slow: dict[object, str] = {}
     wrapped: list[tuple[int, str, int]] = []
     for k, probe in enumerate(probes):
@@ -515,7 +521,7 @@ KEEP_DATABASES = 8  # compiled stages kept in the cache folder (one per set of r
 
 
 def _prune(folder: Path) -> None:
-    """Remove all but the KEEP_DATABASES most recently written stages (each rule change writes one)."""
+    """Remove all but the KEEP_DATABASES most recently used stages (each rule change writes one)."""
     found = []
     for f in folder.glob("stage-*.hsdb"):
         try:

@@ -202,3 +202,17 @@ def test_the_cache_folder_keeps_only_the_latest_compiled_stages(tmp_path, monkey
     assert len(left) == matching.KEEP_DATABASES
     assert "stage-old11.hsdb" in left and "stage-old00.hsdb" not in left
     assert any(not name.startswith("stage-old") for name in left)  # the new one
+
+
+def test_a_stage_in_use_is_kept_when_others_are_written(tmp_path, monkeypatch):
+    from cleaner import matching
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    probe = Probe(("p", 0), r"kept\s+line", re.IGNORECASE, LINE, code="BP998")
+    FirstStage([probe])
+    folder = tmp_path / "cleaner"
+    (mine,) = folder.glob("stage-*.hsdb")
+    for n in range(matching.KEEP_DATABASES + 2):
+        FirstStage([probe])  # loaded from the cache: used again
+        FirstStage([Probe(("p", 0), rf"other{n}\s+line", re.IGNORECASE, LINE, code="BP998")])
+    assert mine.exists()

@@ -937,7 +937,9 @@ def glob_escape(name: str) -> str:
 
 class AtomicOutput:
     """A text file written in full or not at all: a hidden temporary file beside it, renamed into
-    place when the block ends without an error (removed otherwise). A missing folder is created."""
+    place when the block ends without an error (removed otherwise). A missing folder is created.
+    A path that is no regular file (/dev/null, /dev/stdout, a FIFO) is written to as it is: renaming
+    a file over it would replace the device (as root, /dev/null itself)."""
 
     def __init__(self, path: Path, errors: str = "backslashreplace"):
         self.path, self.errors = path, errors
@@ -945,6 +947,13 @@ class AtomicOutput:
         self.fh = None
 
     def __enter__(self):
+        if self.path.exists() and not self.path.is_file():
+            try:
+                self.fh = open(self.path, "w", encoding="utf-8", errors=self.errors)  # noqa: SIM115
+            except OSError as exc:
+                raise CorpusError(
+                    f"{escape_name(str(self.path))}: cannot write ({exc.strerror or exc})") from None
+            return self.fh
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             for stale in self.path.parent.glob(f".{glob_escape(self.path.name)}.*.tmp"):  # a killed run's
@@ -961,7 +970,7 @@ class AtomicOutput:
     def __exit__(self, kind, exc, tb) -> None:
         try:
             self.fh.close()
-            if kind is None:
+            if kind is None and self.tmp is not None:
                 os.replace(self.tmp, self.path)
                 self.tmp = None
         except OSError as error:

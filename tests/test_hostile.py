@@ -486,3 +486,23 @@ def test_kill_9_of_a_running_apply_leaves_only_complete_files(work):
     assert not [name for name in outputs if name.endswith(".tmp") or name.startswith(".")]
     for name, data in outputs.items():
         assert data == expected[name], name  # complete, and what a whole run writes
+
+
+def test_output_to_a_fifo_or_device_is_written_to_not_replaced(work, capsys):
+    """`-o /dev/null` renamed a temporary file over the device (as root, /dev/null became a regular
+    file for the whole machine): a path that is no regular file is written to as it is. Shown with a
+    FIFO, which the old code replaced the same way."""
+    import stat
+    import threading
+
+    fifo = work / "findings.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    status, _, _ = run(capsys, "scan", "corpus", "--rules", RULES, "--no-cache", "-q", "--format", "jsonl",
+                       "-o", str(fifo))
+    reader.join(10)
+    assert status == 0
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still the FIFO
+    assert got and len(got[0].splitlines()) > 10 and b'"code": "NM001"' in got[0]

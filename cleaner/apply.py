@@ -112,6 +112,17 @@ def choose(
     return choice
 
 
+def spliced_documents(result: ScanResult, decisions: dict[str, Decision], *, auto: bool, unsafe: bool,
+                      min_confidence: float = 0.0):
+    """(document, choice, spliced) for each document of a scanned unit: its fixes chosen and applied."""
+    for document in result.loaded.documents:
+        choice = choose(
+            result.findings.get(document.doc, []), decisions, document.sha256, auto=auto, unsafe=unsafe,
+            min_confidence=min_confidence,
+        )
+        yield document, choice, splice(document.text, choice.fixes)
+
+
 @dataclass
 class Summary:
     """Counters that add up across units and workers."""
@@ -165,13 +176,9 @@ class ApplyStep:
         cleaned: dict[str, str] = {}
         manifest: list[dict] = []
         log: list[str] = []
-        for document in loaded.documents:
-            findings = result.findings.get(document.doc, [])
-            choice = choose(
-                findings, self.decisions, document.sha256, auto=self.auto, unsafe=self.unsafe,
-                min_confidence=self.min_confidence,
-            )
-            spliced = splice(document.text, choice.fixes)
+        for document, choice, spliced in spliced_documents(
+            result, self.decisions, auto=self.auto, unsafe=self.unsafe, min_confidence=self.min_confidence
+        ):
             cleaned[document.doc] = spliced.text
             counts = Counter(f.code for f in spliced.applied)
             summary.documents += 1

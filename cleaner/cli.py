@@ -280,10 +280,20 @@ def cmd_scan(args) -> int:
             return scan_statistics(args, ruleset, inputs, cache_dir, out)
         for unit, (text, count, unit_problems), _ in run_scan(args, ruleset, inputs, FormatStep(args.format), cache_dir):
             problems.extend(unit_problems)
-            # (a FIFO, a .bz2: not read; a datasets folder's state.json: copied, no document file)
-            files += unit.part == 0 and unit.source.kind != "refused" and not unit.source.companion
+            files += counted(unit)
             total += count
             out.write(text)
+    return scan_summary(args, total, files, problems)
+
+
+def counted(unit) -> bool:
+    """Whether a unit starts a file the summary counts (a FIFO, a .bz2: not read; a datasets folder's
+    state.json: copied, no document file)."""
+    return unit.part == 0 and unit.source.kind != "refused" and not unit.source.companion
+
+
+def scan_summary(args, total: int, files: int, problems: list[str]) -> int:
+    """The summary line on stderr, the problems, and the exit status of a scan."""
     if not args.quiet:
         print(f"{plural(total, 'finding')} in {plural(files, 'file')}", file=sys.stderr)
     status = report_problems(problems)
@@ -308,7 +318,7 @@ def scan_statistics(args, ruleset: RuleSet, inputs: list[str], cache_dir: Path, 
         sources.update(s)
         ids.update(i)
         problems.extend(unit_problems)
-        files += unit.part == 0 and not unit.source.companion
+        files += counted(unit)
         total += count
     with open_store(args, Path(DEFAULT_OUT), inputs, create=False, migrate=False) as store:
         decided = store.all()
@@ -321,12 +331,7 @@ def scan_statistics(args, ruleset: RuleSet, inputs: list[str], cache_dir: Path, 
         )
     for line in format_statistics(codes, sources, ruleset, verdicts):
         out.write(line + "\n")
-    if not args.quiet:
-        print(f"{plural(total, 'finding')} in {plural(files, 'file')}", file=sys.stderr)
-    status = report_problems(problems)
-    if status:
-        return status
-    return EXIT_FINDINGS if args.check and total else EXIT_OK
+    return scan_summary(args, total, files, problems)
 
 
 def apply_diff(args, ruleset: RuleSet, inputs: list[str], decisions, out_dir: Path) -> int:

@@ -1136,24 +1136,20 @@ def _render_text(loaded: Loaded, cleaned: dict[str, str], options: Options) -> s
         data = dict(record.data)
         data[options.text_key] = new_text
         ending = record.raw[len(record.raw.rstrip("\r\n")) :]
-        line = json.dumps(data, ensure_ascii=False)
-        if not line.isascii():
-            try:
-                line.encode("utf-8")
-            except UnicodeEncodeError:  # a lone surrogate (valid JSON, not UTF-8): keep it escaped
-                line = json.dumps(data)
-        out.append(line + ending)
+        out.append(_json_string(data) + ending)
     return "".join(out)
 
 
-def _json_string(text: str) -> str:
-    value = json.dumps(text, ensure_ascii=False)
-    if not value.isascii():
+def _json_string(value: Any) -> str:
+    """value as JSON, non-ASCII characters as they are, but for a lone surrogate (valid JSON, not
+    UTF-8): then escaped."""
+    dumped = json.dumps(value, ensure_ascii=False)
+    if not dumped.isascii():
         try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate (valid JSON, not UTF-8): keep it escaped
-            value = json.dumps(text)
-    return value
+            dumped.encode("utf-8")
+        except UnicodeEncodeError:
+            dumped = json.dumps(value)
+    return dumped
 
 
 def check_output_file(out: Path, inputs: list[str], option: str = "-o") -> None:

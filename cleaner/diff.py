@@ -6,7 +6,7 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass
 
-from cleaner.apply import choose, splice
+from cleaner.apply import spliced_documents
 from cleaner.model import Decision
 from cleaner.report import display_doc
 
@@ -29,13 +29,9 @@ class DiffStep:
         chunks: list[str] = []
         if loaded.skipped:
             return "", applied, 0, result.problems
-        for document in loaded.documents:
-            findings = result.findings.get(document.doc, [])
-            choice = choose(
-                findings, self.decisions, document.sha256, auto=self.auto, unsafe=self.unsafe,
-                min_confidence=self.min_confidence,
-            )
-            spliced = splice(document.text, choice.fixes)
+        for document, _, spliced in spliced_documents(
+            result, self.decisions, auto=self.auto, unsafe=self.unsafe, min_confidence=self.min_confidence
+        ):
             if spliced.text == document.text:
                 continue
             changed += 1

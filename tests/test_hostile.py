@@ -64,6 +64,12 @@ def run(capsys, *argv: str) -> tuple[int, str, list[str]]:
     return status, captured.out, captured.err.splitlines()
 
 
+def apply_big(out: str) -> list[str]:
+    """The command that applies the safe fixes to big/ into out, in one process, without a cache."""
+    return [sys.executable, "-m", "cleaner", "apply", "big", "--rules", RULES, "--auto", "--out", out,
+            "-q", "-j", "1", "--no-cache"]
+
+
 def one_line(err: list[str], *words: str) -> str:
     """The stderr lines holding every word: exactly one, and no traceback anywhere."""
     assert not any("Traceback" in line for line in err), err
@@ -434,43 +440,13 @@ def test_kill_9_of_a_running_apply_leaves_only_complete_files(work):
             texts[n % len(texts)].read_bytes() + f"\nNumber {n}.\n".encode()
         )
     ref = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cleaner",
-            "apply",
-            "big",
-            "--rules",
-            RULES,
-            "--auto",
-            "--out",
-            "ref",
-            "-q",
-            "-j",
-            "1",
-            "--no-cache",
-        ],
+        apply_big("ref"),
         capture_output=True,
     )
     assert ref.returncode == 0, ref.stderr
     expected = _visible_outputs(work / "ref")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cleaner",
-            "apply",
-            "big",
-            "--rules",
-            RULES,
-            "--auto",
-            "--out",
-            "out",
-            "-q",
-            "-j",
-            "1",
-            "--no-cache",
-        ],
+        apply_big("out"),
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120

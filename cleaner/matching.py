@@ -19,7 +19,6 @@ pattern left matching the empty string) is a *slow path*: that rule runs in Pyth
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import re
 from collections.abc import Iterable
@@ -31,6 +30,8 @@ from re import _constants as C
 from re import _parser  # the pattern parser: a pattern is translated from re's own reading of it
 
 import hyperscan
+
+from cleaner import usercache
 
 LINE, IN_LINE, IN_TEXT = "line", "in-line", "in-text"  # how a probe applies (see Probe)
 MAX_UNICODE = 0x10FFFF
@@ -471,18 +472,14 @@ def _built(probes: list[Probe]) -> tuple[hyperscan.Database | None, list[int], d
     the default packs takes seconds, loading them milliseconds."""
     source = Path(__file__).read_bytes()  # a new translator: a new database
     digest = hashlib.sha256(repr((hyperscan.__version__, source, probes)).encode()).hexdigest()[:24]
-    path = _cache_folder() / f"stage-{digest}.hsdb"
-    try:
-        kept, slow, blob = pickle.loads(path.read_bytes())
-        found = (_loaded(blob) if blob else None), kept, slow
-    except Exception:  # noqa: BLE001 - no cache, or not a usable one: build
-        pass
-    else:
+    name = f"stage-{digest}.hsdb"
+    cached = usercache.read(name)
+    if cached is not None:
         try:
-            os.utime(path)  # recently used: the last the cache folder lets go (_prune)
-        except OSError:
+            kept, slow, blob = pickle.loads(cached)
+            return (_loaded(blob) if blob else None), kept, slow
+        except Exception:  # noqa: BLE001 - not a usable one: build
             pass
-        return found
     slow: dict[object, str] = {}
     wrapped: list[tuple[int, str, int]] = []
     for k, probe in enumerate(probes):
@@ -506,33 +503,13 @@ def _built(probes: list[Probe]) -> tuple[hyperscan.Database | None, list[int], d
         wrapped = [w for w in wrapped if w is not None]
         database = _compile([e for _, e, _ in wrapped], [f for _, _, f in wrapped]) if wrapped else None
     kept = [k for k, _, _ in wrapped]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(pickle.dumps((kept, slow, hyperscan.dumpb(database) if database else b"")))
-        os.replace(partial, path)
-        _prune(path.parent)
-    except OSError:  # a read-only home: build every time
-        pass
+    path = usercache.write(name, pickle.dumps((kept, slow, hyperscan.dumpb(database) if database else b"")))
+    if path is not None:  # (a read-only home: built every time)
+        usercache.prune("stage-*.hsdb", KEEP_DATABASES)
     return database, kept, slow
 
 
 KEEP_DATABASES = 8  # compiled stages kept in the cache folder (one per set of rules used lately)
-
-
-def _prune(folder: Path) -> None:
-    """Remove all but the KEEP_DATABASES most recently used stages (each rule change writes one)."""
-    found = []
-    for f in folder.glob("stage-*.hsdb"):
-        try:
-            found.append((f.stat().st_mtime, f))
-        except OSError:
-            continue
-    for _, f in sorted(found, reverse=True)[KEEP_DATABASES:]:
-        try:
-            f.unlink()
-        except OSError:
-            pass
 
 
 def _leading(probe: Probe) -> tuple[str, int] | None:
@@ -555,11 +532,6 @@ def _loaded(blob: bytes) -> hyperscan.Database:
     database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
     database.scratch = hyperscan.Scratch(database)
     return database
-
-
-def _cache_folder() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "cleaner"
 
 
 def _compile(expressions, flags) -> hyperscan.Database:

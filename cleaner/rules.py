@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 import yaml
 from re import _constants, _parser  # the pattern parser, for patterns that can backtrack exponentially
 
-from cleaner import __version__
+from cleaner import __version__, usercache
 from cleaner.model import Applicability, Document, Finding
 
 CODE_RE = re.compile(r"^(BP|UN|TY|NM|TR)\d{3}$")
@@ -346,22 +348,41 @@ def load_rules(folder: Path | str | None = None) -> RuleSet:
     if not files:
         raise RuleError([f"{folder}: no *.yaml rule packs in it"])
     problems: list[str] = []
-    rules: list[Rule] = []
-    sections: dict[str, list[tuple[str, Any]]] = {}
+    texts: dict[Path, str] = {}
     digest = hashlib.sha256(__version__.encode())
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
+            texts[path] = text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else exc.strerror
             problems.append(f"{path}: cannot read the pack ({reason})")
             continue
         digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
+    version = digest.hexdigest()[:16]
+    # packs read and checked before (the same texts at the same paths, the same checks) are not
+    # parsed and checked again: that is a fifth of a one-file scan
+    entry = hashlib.sha256(repr((version, sys.version, Path(__file__).read_bytes(), [str(p) for p in texts]))
+                           .encode()).hexdigest()[:24]
+    cached = None if problems else usercache.read(f"rules-{entry}.pickle")
+    if cached is not None:
+        try:
+            rules, sections = pickle.loads(cached)
+            return RuleSet(rules, sections, version, folder)
+        except Exception:  # noqa: BLE001 - not a usable entry: load the packs
+            pass
+    rules: list[Rule] = []
+    sections: dict[str, list[tuple[str, Any]]] = {}
+    for path, text in texts.items():
         rules.extend(_load_pack(path, text, problems, sections))
     _check_unique(rules, problems)
     if problems:
         raise RuleError(problems)
-    return RuleSet(rules, sections, digest.hexdigest()[:16], folder)
+    if usercache.write(f"rules-{entry}.pickle", pickle.dumps((rules, sections))) is not None:
+        usercache.prune("rules-*.pickle", KEEP_RULE_SETS)
+    return RuleSet(rules, sections, version, folder)
+
+
+KEEP_RULE_SETS = 16  # checked rule sets kept in the user's cache folder
 
 
 def _load_pack(path: Path, text: str, problems: list[str], sections: dict) -> list[Rule]:

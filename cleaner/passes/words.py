@@ -8,14 +8,21 @@ word or as a well-known name of someone or something else, is not a misspelling 
 Word frequencies come from wordfreq (Robyn Speer et al.; code Apache-2.0, data CC BY-SA 4.0): its
 English list merges Wikipedia, subtitles, news, books, web text and social media, so a word's Zipf
 value (log10 of occurrences per billion words) says how ordinary it is in any register; a
-transliteration slip such as `Clitsko` or `Beerbach` is not in it at all. The list is loaded on the
-first question (about 0.3 s), so a scan that never asks does not pay for it.
+transliteration slip such as `Clitsko` or `Beerbach` is not in it at all.
+
+Loading wordfreq costs about 0.3 s (its import and the list), more than the rest of a one-file scan.
+The words the passes ask about are nearly all plain ASCII letters, so their values are read from a
+table of every such word at or above FLOOR, built from wordfreq once and kept in the user's cache
+folder (about 1 MB, loaded in milliseconds); any other word is asked of wordfreq itself.
 """
 
 from __future__ import annotations
 
+import marshal
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
+
+from cleaner import usercache
 
 # Zipf >= 2.5 is about one occurrence in 3 million words: ordinary words and widely known names.
 COMMON_ZIPF = 2.5
@@ -27,12 +34,46 @@ DEMONYM = re.compile(r"(?:ians?|eans?|ans|ish|ese|ic|ics|ns|ness)$")
 PATRONYMIC = re.compile(r"(?:ovych|evych|ovich|evich|yich|ivna|ovna|yivna|ievna|ichna|ychna)$")
 
 
+# The lowest Zipf value told apart: below it zipf() says 0.0. Every threshold here and in the passes
+# (COMMON_ZIPF, PERSON_ZIPF, SENTENCE_WORD_ZIPF, HEAD_ZIPF) is at or above it.
+FLOOR = 2.0
+PLAIN = re.compile(r"[A-Za-z]+")
+
+
 @lru_cache(maxsize=65536)
 def zipf(word: str) -> float:
-    """How frequent the word is in English (wordfreq's Zipf scale, 0 when unknown)."""
+    """How frequent the word is in English (wordfreq's Zipf scale; 0.0 when below FLOOR or unknown)."""
+    if PLAIN.fullmatch(word):  # wordfreq reads it as the one token word.lower()
+        return _plain_words().get(word.lower(), 0.0)
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, "en")
+    value = zipf_frequency(word, "en")
+    return value if value >= FLOOR else 0.0
+
+
+@cache
+def _plain_words() -> dict[str, float]:
+    """{word: Zipf value} of wordfreq's English words of plain ASCII letters at or above FLOOR."""
+    from importlib.metadata import version
+
+    name = f"zipf-en-{version('wordfreq')}-{FLOOR}.marshal"  # (importing wordfreq is what is slow)
+    cached = usercache.read(name)
+    if cached is not None:
+        try:
+            return marshal.loads(cached)
+        except (EOFError, ValueError, TypeError):
+            pass
+    import wordfreq
+
+    table = {}
+    for word in wordfreq.iter_wordlist("en"):  # most frequent first
+        if PLAIN.fullmatch(word):
+            value = wordfreq.zipf_frequency(word, "en")
+            if value < FLOOR:
+                break
+            table[word] = value
+    usercache.write(name, marshal.dumps(table))
+    return table
 
 
 def is_common(word: str) -> bool:

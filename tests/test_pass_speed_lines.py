@@ -19,7 +19,7 @@ from cleaner.passes.lines import (
     _atom,
     _marker_finding,
     _multi_folds,
-    exact_regex,
+    exact_pattern,
     normalize_line,
     requirement,
 )
@@ -252,8 +252,20 @@ def test_image_unsafe_characters_are_the_other_matches_of_ascii_letters():
     assert set(Needles.IMAGE_UNSAFE) == others
 
 
-def test_exact_regex_matches_a_line_folding_to_a_key():
-    regex = exact_regex(["share this", "search …"])
-    assert regex.match("  SHARE\t this \n", 2)
-    assert regex.match("Search …")
-    assert not regex.match("Share this article")
+def test_exact_pattern_matches_a_line_folding_to_a_key():
+    pattern = exact_pattern(["share this", "search …"])
+    assert re.fullmatch(pattern, "SHARE\t this")
+    assert re.fullmatch(pattern, "Search …")
+    assert not re.fullmatch(pattern, "Share this article")
+
+
+def test_the_first_stage_reports_the_lines_folding_to_an_exact_line():
+    from cleaner.matching import LINE, FirstStage, Probe
+
+    probe = Probe(("exact", 0), exact_pattern(["share this", "search …"]), 0, LINE, code="BP900")
+    stage = FirstStage([probe])
+    assert probe.key in stage.scanned
+    text = "Title\n  SHARE\t this \nShare this article\nSEARCH …\n"
+    assert stage.candidates(text).lines(probe.key) == [1, 3]
+
+

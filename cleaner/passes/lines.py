@@ -1,13 +1,12 @@
 """Whole-line rules: exact lines, line patterns, blocks from a marker to the end, title affixes, line shapes.
 
 Speed: a page has thousands of short lines per megabyte and nearly all of them match no rule, so the
-lines are not tried one by one. What a rule needs of a line is read from its pattern (with re's parser):
-words that a matching line starts with (prefixes) or holds (needles), case aside. One regex led by the
-line break finds the lines that start with a prefix or with an exact line (a trie of them all, case
-aside, a space standing for any white space; `LineStarts`), str.find the lines that hold a needle
-(`Needles`). Only these candidates are tried with the rules, in order, exactly as before; a rule whose
-pattern says nothing plain is tried on every line, and texts with the few characters the shortcuts
-cannot see through (ß for "ss" in an exact line, ı for i in a needle) are read one line at a time.
+lines are not tried one by one. The first stage (cleaner/matching.py) reports the lines each exact-line
+rule, line pattern and marker may match, for the whole text at once; only these candidates are tried
+with the rules, in order, exactly as before. A pattern the stage cannot take is tried on the lines
+holding what it needs (read from the pattern with re's parser: words a matching line starts with or
+holds, `Needles`), or on every line; texts with the few characters the shortcuts cannot see through
+(ß for "ss" in an exact line, ı for i in a needle) are read one line at a time.
 """
 
 from __future__ import annotations
@@ -16,11 +15,12 @@ import bisect
 import operator
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, cached_property
 from itertools import accumulate, compress, repeat
 from operator import itemgetter
 from re import _constants, _parser  # the pattern parser, to read what a pattern needs of a line
 
+from cleaner import usercache
 from cleaner.matching import LINE, Candidates, Probe
 from cleaner.model import Applicability, Document, Finding
 from cleaner.passes.base import Pass, Settings
@@ -78,22 +78,22 @@ class LinePass(Pass):
         # over non-overlapping matches would miss " | News" in "A | B | News")
         self.suffixes = [(r, _at_end(r.regex())) for r in rules if r.kind == "title-suffix"]
         self.shapes = [Shape(r) for r in rules if r.kind == "line-shape"]
-        # the lines each rule may match, found for the whole text at once
-        self.starts = LineStarts()
+        # the exact lines of each rule, for the first stage (a line folding to one of them matches it)
+        self.exact_rules = [r for r in rules if r.kind == "exact-line"]
         self.exact_unsafe: str | None = None  # None: exact lines are looked for line by line
         if self.exact and "" not in self.exact:
-            # a line that folds to an exact line matches exact_regex; but for characters whose case
-            # folding is longer (ß -> ss) and could make up part of one
-            self.starts.add_matcher(EXACT, self.exact, exact_regex(self.exact))
+            # but for characters whose case folding is longer (ß -> ss) and could make up part of one
             self.exact_unsafe = "".join(c for c in _multi_folds() if _in_any(c.casefold(), self.exact))
 
-        self.starts.compile()
-
     def probes(self) -> list[Probe]:
-        """Each line pattern and marker: the lines whose stripped text it may fullmatch."""
-        return [Probe((owner, k), regex.pattern, regex.flags, LINE, code=rule.code)
-                for owner, found in ((PATTERN, self.patterns), (MARKER, self.markers))
-                for k, (rule, regex) in enumerate(found)]
+        """Each exact-line rule, line pattern and marker: the lines whose stripped text it may fullmatch."""
+        exact = [] if self.exact_unsafe is None else [
+            Probe((EXACT, k), exact_pattern({normalize_line(line) for line in rule.params["lines"]}), 0, LINE,
+                  code=rule.code)
+            for k, rule in enumerate(self.exact_rules)]
+        return exact + [Probe((owner, k), regex.pattern, regex.flags, LINE, code=rule.code)
+                        for owner, found in ((PATTERN, self.patterns), (MARKER, self.markers))
+                        for k, (rule, regex) in enumerate(found)]
 
     def _rule_lines(
         self, owner: str, count: int, found: Candidates | None
@@ -130,7 +130,7 @@ class LinePass(Pass):
             return True
 
         view = TextView(text)
-        found = self.stage.candidates(text) if self.patterns or self.markers else None
+        found = self.stage.candidates(text) if self.exact or self.patterns or self.markers else None
         findings: list[Finding] = []
         block_start = self._block(doc, found, lines, content, in_range, findings)
         end = len(text) if block_start is None else block_start  # the lines before the block
@@ -161,12 +161,15 @@ class LinePass(Pass):
         candidates = found
         found: dict[int, set[int]] = {}
         if self.exact:
-            if self.exact_unsafe is None or any(c in view.text for c in self.exact_unsafe):
+            keys = [(EXACT, k) for k in range(len(self.exact_rules))]
+            if (candidates is None or self.exact_unsafe is None or any(c in view.text for c in self.exact_unsafe)
+                    or not self.stage.scanned.issuperset(keys)):
                 for i in self._foldable(view.text, lines, content, end):
                     found.setdefault(i, set())
             else:
-                for i in view.starting(self.starts).get(EXACT, ()):
-                    found.setdefault(i, set())
+                for key in keys:
+                    for i in candidates.lines(key):
+                        found.setdefault(i, set())
         if self.patterns:
             by_line, everywhere = self._rule_lines(PATTERN, len(self.patterns), candidates)
             for i, ks in by_line.items():
@@ -232,13 +235,24 @@ class LinePass(Pass):
                     return start
         return None
 
+    @cached_property
+    def _suffix_needles(self) -> list[Needles | None]:
+        """Per title-suffix rule, the strings one of which every match holds, case aside (requirement),
+        or None when its pattern names none."""
+        found = [requirement(regex, anchored=False) for _, regex in self.suffixes]
+        return [Needles({0: f[1]}) if f is not None and f[1] else None for f in found]
+
     def _title(self, doc: Document, title: Line, in_range, index: int) -> Iterable[Finding]:
         for rule, regex in self.prefixes:
             m = regex.match(title.content)
             if m and m.end() > 0 and title.content[m.end() :].strip() and in_range(rule, index):
                 yield rule.finding(doc, title.start, title.start + m.end(), "")
-        for rule, regex in self.suffixes:
+        for (rule, regex), needles in zip(self.suffixes, self._suffix_needles, strict=True):
             body = title.content.rstrip()
+            if needles is not None:
+                by_line, everywhere = needles.find(TextView(body), 0)
+                if not by_line and not everywhere:
+                    continue  # every match holds one of them (a search tries the pattern at every character)
             m = regex.search(body)
             if m and m.start() > 0 and body[: m.start()].strip() and in_range(rule, index):
                 yield rule.finding(doc, title.start + m.start(), title.start + len(title.content), "")
@@ -393,18 +407,11 @@ EXACT, PATTERN, MARKER = "exact", "pattern", "marker"  # owners of line starts: 
 class TextView:
     """One text, with what the line finders work out about it once: the line starts found, the image."""
 
-    __slots__ = ("text", "_starting", "_image")
+    __slots__ = ("text", "_image")
 
     def __init__(self, text: str):
         self.text = text
-        self._starting: dict | None = None
         self._image: str | None = None
-
-    def starting(self, starts: LineStarts) -> dict:
-        """owner -> the lines starting with one of its strings (LineStarts.find), worked out once."""
-        if self._starting is None:
-            self._starting = starts.find(self.text)
-        return self._starting
 
     def image(self) -> str:
         """The text in Latin-1 with ASCII letters lower-cased ("?" for every character past U+00FF):
@@ -414,79 +421,13 @@ class TextView:
         return self._image
 
 
-class LineStarts:
-    """The lines whose stripped text starts with one of many strings (case aside), for all the rules of
-    the pass at once: one regex led by the line break (the engine skips ahead to it) with a trie of the
-    strings, each letter a class of its cases (the engine skips a class it does not match cheaply).
-    Then, per line found, which owners' strings it starts with: each owner's own trie on the line's
-    first characters (looked up once per distinct start), or the owner's own regex where it starts."""
-
-    CACHE_LIMIT = 50_000
-
-    def __init__(self):
-        self.owners: dict = {}  # owner -> strings, told apart by the line's first characters
-        self.matchers: dict = {}  # owner -> (strings, a regex matched where the line's text starts)
-        self.lead: re.Pattern[str] | None = None
-
-    def add(self, owner, strings: Iterable[str]) -> None:
-        self.owners.setdefault(owner, set()).update(strings)
-
-    def add_matcher(self, owner, strings: Iterable[str], regex: re.Pattern[str]) -> None:
-        """Lines starting with one of strings (a space: any run of white space) that regex matches."""
-        self.matchers[owner] = (set(strings), regex)
-
-    def compile(self) -> None:
-        strings = [s for group in self.owners.values() for s in group]
-        strings += [s for group, _ in self.matchers.values() for s in group]
-        every = sorted({_canonical(s) for s in strings})
-        if not every:
-            return
-        trie = trie_pattern(every, atom=lambda c: r"[^\S\n]+" if c == " " else _atom(c))
-        self.head = re.compile(rf"[^\S\n]*+(?={trie})")
-        self.lead = re.compile(rf"\n[^\S\n]*+(?={trie})")
-        self.own = [
-            (owner, re.compile(trie_pattern(sorted({_canonical(s) for s in group}), atom=_atom)))
-            for owner, group in self.owners.items()
-        ]
-        self.longest = max((len(s) for group in self.owners.values() for s in group), default=0)
-        self.cache: dict[str, list] = {}
-
-    def find(self, text: str) -> dict:
-        """owner -> the ascending indices of the lines whose stripped text starts with one of its strings
-        (and, for a matcher, matches its regex)."""
-        if self.lead is None:
-            return {}
-        offsets = [m.end() for m in self.lead.finditer(text)]
-        if (m := self.head.match(text)) is not None:
-            offsets.insert(0, m.end())
-        found: dict = {}
-        matchers = [(owner, regex.match) for owner, (_, regex) in self.matchers.items()]
-        for line, at in zip(line_indices(text, offsets), offsets, strict=True):
-            for owner in self._owners(text[at : at + self.longest]) if self.own else ():
-                found.setdefault(owner, []).append(line)
-            for owner, match in matchers:
-                if match(text, at):
-                    found.setdefault(owner, []).append(line)
-        return found
-
-    def _owners(self, start: str) -> list:
-        """The owners one of whose strings `start` (a line's first characters) starts with."""
-        owners = self.cache.get(start)
-        if owners is None:
-            if len(self.cache) > self.CACHE_LIMIT:
-                self.cache.clear()
-            owners = self.cache[start] = [owner for owner, regex in self.own if regex.match(start)]
-        return owners
-
-
-def exact_regex(keys: Iterable[str]) -> re.Pattern[str]:
-    """Matches where a line that may fold (normalize_line) to one of keys starts, after its leading white
-    space: a trie of the keys (each character as _atom, each space a run of white space), then white
-    space to the line's end. A line folding to a key matches: white space stays white space under case
-    folding, and a character folding to a single one matches that one's _atom; characters folding to
-    several (ß -> ss) are not matched (LinePass.exact_unsafe)."""
-    trie = trie_pattern(sorted(keys), atom=lambda c: r"[^\S\n]+" if c == " " else _atom(c))
-    return re.compile(rf"(?:{trie})[^\S\n]*+(?:\n|\Z)")
+def exact_pattern(keys: Iterable[str]) -> str:
+    """A pattern that a line's stripped text fullmatches when it may fold (normalize_line) to one of
+    keys: a trie of the keys, each character as _atom, each space a run of white space. A line folding
+    to a key matches it: white space stays white space under case folding, and a character folding to a
+    single one matches that one's _atom; characters folding to several (ß -> ss) are not matched
+    (LinePass.exact_unsafe)."""
+    return trie_pattern(sorted(keys), atom=lambda c: r"[^\S\n]+" if c == " " else _atom(c))
 
 
 # non-ASCII characters that match an ASCII letter case-insensitively (İ, ı; K Kelvin sign; ſ long s)
@@ -554,7 +495,25 @@ class Needles:
 
 @cache
 def _multi_folds() -> str:
-    """Every character whose case folding is more than one character (ß, ẞ, ﬁ, ŉ, ...)."""
+    """Every character whose case folding is more than one character (ß, ẞ, ﬁ, ŉ, ...): found once per
+    Unicode version (looking through every code point is a tenth of a one-file scan)."""
+    import unicodedata
+
+    name = f"multi-folds-{unicodedata.unidata_version}.txt"
+    cached = usercache.read(name)
+    try:
+        return cached.decode("utf-8") if cached else _every_multi_fold(name)
+    except UnicodeDecodeError:
+        return _every_multi_fold(name)
+
+
+def _every_multi_fold(name: str) -> str:
+    found = _scan_code_points()
+    usercache.write(name, found.encode("utf-8"))
+    return found
+
+
+def _scan_code_points() -> str:
     from array import array
 
     everything = array("I", range(0x110000)).tobytes().decode("utf-32-le", "surrogatepass")

@@ -185,3 +185,32 @@ def test_char_classes_are_the_regex_classes(text):
     assert classes.tolist() == _classes(text).tolist()
     assert Features(text).words == [len(re.findall(r"\w+(?:[’'-]\w+)*", text[s:e]))
                                     for s, e in zip(Features(text).starts, Features(text).ends, strict=True)]
+
+
+FEW_LINES_ALPHABET = st.sampled_from(
+    list("ab Z1-’'\n\n\r\t .!?»)\"”*]…。:;，、😀é漢\u2028\x1c\u00a0\u3000") + ["\n \n", "word", " ,", "a.”  "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(FEW_LINES_ALPHABET, max_size=40).map("".join) | st.text(max_size=60))
+def test_a_text_of_few_lines_has_the_features_the_numpy_path_gives(text):
+    """A text with fewer than FEW_LINES line breaks has its lines and final punctuation found in
+    Python: the same line offsets, counts and final marks as the numpy path, and the marks TERMINAL
+    finds line by line."""
+    from cleaner.passes import structure
+
+    saved = structure.FEW_LINES
+    try:
+        structure.FEW_LINES = 10**9
+        few = structure.Features(text).shape()
+        structure.FEW_LINES = -1
+        many = structure.Features(text).shape()
+    finally:
+        structure.FEW_LINES = saved
+    for name in ("content", "starts", "ends", "words", "size", "digit", "term"):
+        assert getattr(few, name) == getattr(many, name), name
+    for name in ("starts_arr", "ends_arr", "words_arr", "size_arr", "digit_arr", "term_arr"):
+        a, b = getattr(few, name), getattr(many, name)
+        assert a.dtype == b.dtype and a.tolist() == b.tolist(), name
+    for start, end, term in zip(few.starts, few.ends, few.term, strict=True):
+        assert term == (structure.TERMINAL.search(text[start:end]) is not None)

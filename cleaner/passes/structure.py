@@ -22,8 +22,10 @@ Speed: a page has thousands of short lines per megabyte, so nothing is done line
 that numpy or a C-level str method can do for the whole text: `Features` classifies every character
 once (word, joiner, space, digit, CJK, terminal mark, closer; each class defined by the same regex
 as the line-by-line definitions) and derives every line's word count, digits and final punctuation
-from it. The main text and the end-of-article markers are only found for whole pages (or when a
-learned line hits); features and layouts are shared by the two passes while they scan one text.
+from it (a text of a few lines, a clean article's, has its lines cut and their final punctuation read
+in Python: there a numpy call costs more). The main text and the end-of-article markers are only found
+for whole pages (or when a learned line hits); features and layouts are shared by the two passes while
+they scan one text.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -59,14 +61,16 @@ LAYOUT_DEFAULTS = {"good_words": 10, "long_words": 25, "penalty": 2.0, "page_men
 # word_count counts matches of \w+(?:[’'-]\w+)* (runs of \w chars, chained by single joiners),
 # TERMINAL is a terminal mark, then closers, then white space at the end (\s is what str.strip strips).
 _WORD, _JOIN, _SPACE, _DIGIT, _CJK, _TERM, _CLOSE = 1, 2, 4, 8, 16, 32, 64
+_MARKS = ".!?…。！？、，:;"  # TERMINAL's terminal marks
+_CLOSERS = "\"”’»)]*"  # ... and its closers
 _CLASS_REGEXES = (
     (_WORD, re.compile(r"\w")),
     (_JOIN, re.compile(r"[’'-]")),
     (_SPACE, re.compile(r"\s")),
     (_DIGIT, DIGIT),
     (_CJK, CJK),
-    (_TERM, re.compile(r"[.!?…。！？、，:;]")),
-    (_CLOSE, re.compile(r"[\"”’»)\]*]")),
+    (_TERM, re.compile(f"[{re.escape(_MARKS)}]")),
+    (_CLOSE, re.compile(f"[{re.escape(_CLOSERS)}]")),
 )
 _BMP: np.ndarray | None = None
 
@@ -126,6 +130,28 @@ def _count_in(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np
     return np.searchsorted(positions, ends) - np.searchsorted(positions, starts)
 
 
+FEW_LINES = 16  # a text with fewer line breaks has its lines found in Python (_few_lines)
+
+
+def _few_lines(text: str) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """(starts, ends, line indexes) of the non-blank lines of a text, found line by line: what Features
+    finds with numpy (a line with a character that is not white space; str.isspace and \\s agree)."""
+    parts = text.split("\n")
+    if parts[-1] == "":
+        parts.pop()  # no line after a final break (split_lines)
+    offsets = list(accumulate(map((1).__add__, map(len, parts)), initial=0))
+    content = [k for k, part in enumerate(parts) if part and not part.isspace()]
+    starts = [offsets[k] for k in content]
+    ends = [offsets[k] + len(parts[k]) for k in content]
+    return np.array(starts, np.intp), np.array(ends, np.intp), content
+
+
+def _ends_with_mark(line: str) -> bool:
+    """TERMINAL.search(line) is not None: before the closers and white space at its end, a terminal mark."""
+    core = line.rstrip().rstrip(_CLOSERS)
+    return core != "" and core[-1] in _MARKS
+
+
 class Features:
     """Per non-blank line of a text: offsets, words, size, digits, final punctuation (numpy, once a text)."""
 
@@ -154,15 +180,20 @@ class Features:
         self.text = text
         n = len(text)
         codes, cls = _char_classes(text)
-        breaks = np.flatnonzero(codes == 10)
-        starts = np.concatenate(([0], breaks + 1))
-        ends = np.concatenate((breaks, [n]))
-        if n == 0 or text[-1] == "\n":  # no line after a final break (split_lines)
-            starts, ends = starts[:-1], ends[:-1]
-        visible = _cumulative((cls & _SPACE) == 0)
-        keep = np.flatnonzero(visible[ends] - visible[starts])
-        starts, ends = starts[keep], ends[keep]
-        self.content = keep.tolist()
+        if text.count("\n") < FEW_LINES:  # a few lines: found line by line, as split_lines does
+            starts, ends, content = _few_lines(text)
+            visible = None
+        else:
+            breaks = np.flatnonzero(codes == 10)
+            starts = np.concatenate(([0], breaks + 1))
+            ends = np.concatenate((breaks, [n]))
+            if n == 0 or text[-1] == "\n":  # no line after a final break (split_lines)
+                starts, ends = starts[:-1], ends[:-1]
+            visible = _cumulative((cls & _SPACE) == 0)
+            keep = np.flatnonzero(visible[ends] - visible[starts])
+            starts, ends = starts[keep], ends[keep]
+            content = keep.tolist()
+        self.content = content
         self.starts = starts.tolist()
         self.ends = ends.tolist()
         self.starts_arr, self.ends_arr = starts, ends
@@ -170,7 +201,7 @@ class Features:
         self._pending = None
         self._chars = (codes, cls)
         self._caps: tuple[np.ndarray, np.ndarray] | None = None
-        if not keep.size:
+        if not content:
             self.words = self.size = self.digit = self.term = []
             self.size_arr = self.digit_arr = self.term_arr = self.words_arr = np.zeros(0, bool)
             return
@@ -202,6 +233,11 @@ class Features:
             self.size, self.size_arr = self.words, words
         self.digit_arr = _count_in(np.flatnonzero((cls & _DIGIT) != 0), starts, ends) > 0
         self.digit = self.digit_arr.tolist()
+        if visible is None:  # a few lines: each line's own last characters
+            lines = map(self.text.__getitem__, map(slice, self.starts, self.ends))
+            self.term = list(map(_ends_with_mark, lines))
+            self.term_arr = np.array(self.term, bool)
+            return self
         # final punctuation: the last visible character, then back over closers, is a terminal mark
         last = np.searchsorted(visible, visible[ends], side="left") - 1
         mark = last
@@ -356,6 +392,8 @@ class Layout:
         k = math.ceil(params["page_menu"])
         if k <= 0:
             self.page = True
+        elif k > len(self.content):  # fewer lines than a menu has
+            self.page = False
         else:
             menu = (f.size_arr <= 3) & ~f.digit_arr & ~f.term_arr
             self.page = b"\x01" * k in menu.view(np.uint8).tobytes()
@@ -942,6 +980,8 @@ class StructurePass(Pass):
         if docs < min_docs or not counts:
             return
         sel, texts, keys, fits = self._short_keys(lay, max_words)
+        if not keys:  # no short line
+            return
         frequency = np.fromiter(map(counts.get, keys, repeat(0)), np.int64, len(keys))
         # a line too long to be counted (observe) is never learned, even if a shorter spelling was
         hit = fits & (frequency >= min_docs) & (frequency / docs >= min_share)

@@ -24,8 +24,9 @@ SIZE = (100, 30)
 
 
 async def ready(app: ReviewApp, pilot) -> ReviewScreen:
-    """Wait until the scan worker has posted its session."""
-    for _ in range(200):
+    """Wait until the scan worker has posted its session (up to a minute: a scan whose rules' first
+    stage is not in the cache folder compiles it first, several seconds on a slow machine)."""
+    for _ in range(3000):
         if app.session is not None:
             break
         await pilot.pause(0.02)

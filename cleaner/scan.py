@@ -147,30 +147,27 @@ class Scanner:
             if final_keys[k] in final:
                 results[doc.doc] = load_findings(final[final_keys[k]], doc)
         if missing:
-            todo = [docs[k] for k in missing]
-            local = self._cached(todo, self.local_passes, self.config_digest, cache, new_entries)
-            wide_found = self._cached(todo, self.corpus_passes, f"{self.config_digest}:{wide}", cache, new_entries)
-            for n, k in enumerate(missing):
+            # each document through both groups of passes in turn, so that what the passes share
+            # for a text (the first stage's candidates, the page features) is worked out once
+            groups = [(passes, digest) for passes, digest in (
+                (self.local_passes, self.config_digest), (self.corpus_passes, f"{self.config_digest}:{wide}"))
+                if passes]
+            keys = [[cache_key(digest, docs[k]) for _, digest in groups] for k in missing]
+            cached = cache.get_many([key for row in keys for key in row])
+            for k, row in zip(missing, keys, strict=True):
                 doc = docs[k]
-                results[doc.doc] = self.finalize(doc, local[n] + wide_found[n])
+                found: list[Finding] = []
+                for (passes, _), key in zip(groups, row, strict=True):
+                    payload = cached.get(key)
+                    if payload is not None:
+                        found.extend(load_findings(payload, doc))
+                        continue
+                    part = [f for p in passes for f in p.scan(doc)]
+                    new_entries.append((key, dump_findings(part)))
+                    found.extend(part)
+                results[doc.doc] = self.finalize(doc, found)
                 new_entries.append((final_keys[k], dump_findings(results[doc.doc])))
         return {d.doc: results[d.doc] for d in docs}, new_entries
-
-    def _cached(self, docs, passes, digest, cache, new_entries) -> list[list[Finding]]:
-        if not passes:
-            return [[] for _ in docs]
-        keys = [cache_key(digest, d) for d in docs]
-        cached = cache.get_many(keys)
-        out = []
-        for key, doc in zip(keys, docs):
-            payload = cached.get(key)
-            if payload is not None:
-                out.append(load_findings(payload, doc))
-                continue
-            found = [f for p in passes for f in p.scan(doc)]
-            new_entries.append((key, dump_findings(found)))
-            out.append(found)
-        return out
 
 
 def keep(result: ScanResult) -> ScanResult:

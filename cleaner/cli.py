@@ -31,6 +31,21 @@ def err(message: str) -> None:
     print(f"cleaner: {message}", file=sys.stderr)
 
 
+def notices() -> None:
+    """What the library says while it works (compiling the first stage) goes to stderr as `cleaner: ...`
+    when stderr is a terminal, like the progress bar (a log or a pipe gets only the summary)."""
+    if not sys.stderr.isatty():
+        return
+    import logging
+
+    logger = logging.getLogger("cleaner")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("cleaner: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def positive_int(value: str) -> int:
     try:
         number = int(value)
@@ -700,6 +715,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     handler: Callable[[argparse.Namespace], int] = args.func
+    if not getattr(args, "quiet", False):
+        notices()
     try:
         return handler(args)
     except RuleError as exc:

@@ -19,6 +19,7 @@ pattern left matching the empty string) is a *slow path*: that rule runs in Pyth
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import re
 from collections.abc import Iterable
@@ -32,6 +33,8 @@ from re import _parser  # the pattern parser: a pattern is translated from re's 
 import hyperscan
 
 from cleaner import usercache
+
+log = logging.getLogger(__name__)
 
 LINE, IN_LINE, IN_TEXT = "line", "in-line", "in-text"  # how a probe applies (see Probe)
 MAX_UNICODE = 0x10FFFF
@@ -480,6 +483,8 @@ def _built(probes: list[Probe]) -> tuple[hyperscan.Database | None, list[int], d
             return (_loaded(blob) if blob else None), kept, slow
         except Exception:  # noqa: BLE001 - not a usable one: build
             pass
+    log.info("compiling the first stage of these rules (once per rule set, several seconds; kept in %s)",
+             usercache.folder())
     slow: dict[object, str] = {}
     wrapped: list[tuple[int, str, int]] = []
     for k, probe in enumerate(probes):

@@ -179,7 +179,8 @@ def main() -> int:
     print(f"ftfy.fix_text (1 core):    {ftfy_rate:8.2f} MB/s  ({t_ftfy:.2f} s)")
     print(f"cleaner scan (CLI wall):   {cli_rate:8.2f} MB/s  ({t_cli:.2f} s, incl. start-up, default jobs)")
     print(f"cold start, one sample article: {t_cold:.2f} s median of {max(args.repeat, 5)} fresh processes "
-          f"(target < 0.5 s){'' if t_cold < 0.5 else '  ABOVE TARGET'}; the first run, building the caches: {t_first:.2f} s")
+          f"(target < 0.5 s){'' if t_cold < 0.5 else '  ABOVE TARGET'}; "
+          f"the first run, building the caches: {t_first:.2f} s")
     ratio = scan_rate / ftfy_rate
     print(f"ratio scan/ftfy: {ratio:.1f}x (target >= 10x){'' if ratio >= 10 else '  BELOW TARGET'}")
     print("by pass (one run; scan() of every document, observe() included for corpus-wide passes;"
@@ -206,8 +207,8 @@ def cold_start(rules: str, repeat: int) -> tuple[float, float]:
     article = sorted((ROOT / "corpus").glob("*.txt"))[0]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory(prefix="cold-start-") as tmp:
-        command = [sys.executable, "-m", "cleaner", "scan", str(article), "--rules", str(Path(rules).resolve()), "-q", "--no-cache",
-                   "-o", str(Path(tmp) / "out.txt")]
+        command = [sys.executable, "-m", "cleaner", "scan", str(article), "--rules", str(Path(rules).resolve()),
+                   "-q", "--no-cache", "-o", str(Path(tmp) / "out.txt")]
 
         def run(cache_home: str) -> float:
             t0 = time.perf_counter()

@@ -25,7 +25,8 @@ def setup(tmp_path):
     (rules / "pack.yaml").write_text(textwrap.dedent(PACK), encoding="utf-8")
     (tmp_path / "a.txt").write_text("Title\nRead more about it here\n", encoding="utf-8")
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    command = [sys.executable, "-m", "cleaner", "scan", "a.txt", "--rules", "rules", "--no-cache", "-o", "out.txt"]
+    command = [sys.executable, "-m", "cleaner", "scan", "a.txt", "--rules", "rules", "--no-cache",
+               "-o", "out.txt"]
     return command, env
 
 

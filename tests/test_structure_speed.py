@@ -188,7 +188,8 @@ def test_char_classes_are_the_regex_classes(text):
 
 
 FEW_LINES_ALPHABET = st.sampled_from(
-    list("ab Z1-’'\n\n\r\t .!?»)\"”*]…。:;，、😀é漢\u2028\x1c\u00a0\u3000") + ["\n \n", "word", " ,", "a.”  "])
+    list("ab Z1-’'\n\n\r\t .!?»)\"”*]…。:;，、😀é漢\u2028\x1c\u00a0\u3000")
+    + ["\n \n", "word", " ,", "a.”  "])
 
 
 @settings(max_examples=300, deadline=None)

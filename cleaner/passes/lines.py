@@ -162,8 +162,8 @@ class LinePass(Pass):
         found: dict[int, set[int]] = {}
         if self.exact:
             keys = [(EXACT, k) for k in range(len(self.exact_rules))]
-            if (candidates is None or self.exact_unsafe is None or any(c in view.text for c in self.exact_unsafe)
-                    or not self.stage.scanned.issuperset(keys)):
+            unseen = self.exact_unsafe is None or any(c in view.text for c in self.exact_unsafe)
+            if candidates is None or unseen or not self.stage.scanned.issuperset(keys):
                 for i in self._foldable(view.text, lines, content, end):
                     found.setdefault(i, set())
             else:

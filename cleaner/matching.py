@@ -475,14 +475,22 @@ def _built(probes: list[Probe]) -> tuple[hyperscan.Database | None, list[int], d
     the default packs takes seconds, loading them milliseconds."""
     source = Path(__file__).read_bytes()  # a new translator: a new database
     digest = hashlib.sha256(repr((hyperscan.__version__, source, probes)).encode()).hexdigest()[:24]
-    name = f"stage-{digest}.hsdb"
-    cached = usercache.read(name)
-    if cached is not None:
-        try:
-            kept, slow, blob = pickle.loads(cached)
-            return (_loaded(blob) if blob else None), kept, slow
-        except Exception:  # noqa: BLE001 - not a usable one: build
-            pass
+    return usercache.remembered(
+        f"stage-{digest}.hsdb", lambda: _compiled(probes), dumps=_stage_bytes, loads=_stage_of,
+        keep=("stage-*.hsdb", KEEP_DATABASES))
+
+
+def _stage_bytes(stage: tuple) -> bytes:
+    database, kept, slow = stage
+    return pickle.dumps((kept, slow, hyperscan.dumpb(database) if database else b""))
+
+
+def _stage_of(data: bytes) -> tuple:
+    kept, slow, blob = pickle.loads(data)
+    return (_loaded(blob) if blob else None), kept, slow
+
+
+def _compiled(probes: list[Probe]) -> tuple[hyperscan.Database | None, list[int], dict[object, str]]:
     log.info("compiling the first stage of these rules (once per rule set, several seconds; kept in %s)",
              usercache.folder())
     slow: dict[object, str] = {}
@@ -508,9 +516,6 @@ def _built(probes: list[Probe]) -> tuple[hyperscan.Database | None, list[int], d
         wrapped = [w for w in wrapped if w is not None]
         database = _compile([e for _, e, _ in wrapped], [f for _, _, f in wrapped]) if wrapped else None
     kept = [k for k, _, _ in wrapped]
-    path = usercache.write(name, pickle.dumps((kept, slow, hyperscan.dumpb(database) if database else b"")))
-    if path is not None:  # (a read-only home: built every time)
-        usercache.prune("stage-*.hsdb", KEEP_DATABASES)
     return database, kept, slow
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import pickle
 import re
 import sys
 from dataclasses import dataclass, field
@@ -363,13 +362,15 @@ def load_rules(folder: Path | str | None = None) -> RuleSet:
     # parsed and checked again: that is a fifth of a one-file scan
     entry = hashlib.sha256(repr((version, sys.version, Path(__file__).read_bytes(), [str(p) for p in texts]))
                            .encode()).hexdigest()[:24]
-    cached = None if problems else usercache.read(f"rules-{entry}.pickle")
-    if cached is not None:
-        try:
-            rules, sections = pickle.loads(cached)
-            return RuleSet(rules, sections, version, folder)
-        except Exception:  # noqa: BLE001 - not a usable entry: load the packs
-            pass
+    if problems:  # a pack that cannot be read: the others' mistakes are reported with it
+        _checked_packs(texts, problems)
+    rules, sections = usercache.remembered(f"rules-{entry}.pickle", lambda: _checked_packs(texts, problems),
+                                           keep=("rules-*.pickle", KEEP_RULE_SETS))
+    return RuleSet(rules, sections, version, folder)
+
+
+def _checked_packs(texts: dict[Path, str], problems: list[str]) -> tuple[list[Rule], dict]:
+    """The rules and sections of the packs; RuleError naming every problem (with those in `problems`)."""
     rules: list[Rule] = []
     sections: dict[str, list[tuple[str, Any]]] = {}
     for path, text in texts.items():
@@ -377,9 +378,7 @@ def load_rules(folder: Path | str | None = None) -> RuleSet:
     _check_unique(rules, problems)
     if problems:
         raise RuleError(problems)
-    if usercache.write(f"rules-{entry}.pickle", pickle.dumps((rules, sections))) is not None:
-        usercache.prune("rules-*.pickle", KEEP_RULE_SETS)
-    return RuleSet(rules, sections, version, folder)
+    return rules, sections
 
 
 KEEP_RULE_SETS = 16  # checked rule sets kept in the user's cache folder

@@ -8,12 +8,32 @@ half an entry; a folder that cannot be written (a read-only home) only means bui
 from __future__ import annotations
 
 import os
+import pickle
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def folder() -> Path:
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(root) / "cleaner"
+
+
+def remembered(name: str, build: Callable[[], Any], *, dumps: Callable[[Any], bytes] = pickle.dumps,
+               loads: Callable[[bytes], Any] = pickle.loads, keep: tuple[str, int] | None = None) -> Any:
+    """The value kept under `name`, or build() kept there now (an entry that does not load is built
+    again; an exception from build is not kept). keep=(glob, n): then only the n entries of that glob
+    used last stay."""
+    data = read(name)
+    if data is not None:
+        try:
+            return loads(data)
+        except Exception:  # noqa: BLE001 - not a usable entry (damaged, or an older program's): build
+            pass
+    value = build()
+    if write(name, dumps(value)) is not None and keep is not None:
+        prune(*keep)
+    return value
 
 
 def read(name: str) -> bytes | None:

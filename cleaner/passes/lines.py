@@ -499,18 +499,8 @@ def _multi_folds() -> str:
     Unicode version (looking through every code point is a tenth of a one-file scan)."""
     import unicodedata
 
-    name = f"multi-folds-{unicodedata.unidata_version}.txt"
-    cached = usercache.read(name)
-    try:
-        return cached.decode("utf-8") if cached else _every_multi_fold(name)
-    except UnicodeDecodeError:
-        return _every_multi_fold(name)
-
-
-def _every_multi_fold(name: str) -> str:
-    found = _scan_code_points()
-    usercache.write(name, found.encode("utf-8"))
-    return found
+    return usercache.remembered(f"multi-folds-{unicodedata.unidata_version}.txt", _scan_code_points,
+                                dumps=str.encode, loads=bytes.decode)
 
 
 def _scan_code_points() -> str:

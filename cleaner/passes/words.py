@@ -57,12 +57,10 @@ def _plain_words() -> dict[str, float]:
     from importlib.metadata import version
 
     name = f"zipf-en-{version('wordfreq')}-{FLOOR}.marshal"  # (importing wordfreq is what is slow)
-    cached = usercache.read(name)
-    if cached is not None:
-        try:
-            return marshal.loads(cached)
-        except (EOFError, ValueError, TypeError):
-            pass
+    return usercache.remembered(name, _wordfreq_table, dumps=marshal.dumps, loads=marshal.loads)
+
+
+def _wordfreq_table() -> dict[str, float]:
     import wordfreq
 
     table = {}
@@ -72,7 +70,6 @@ def _plain_words() -> dict[str, float]:
             if value < FLOOR:
                 break
             table[word] = value
-    usercache.write(name, marshal.dumps(table))
     return table
 
 
